@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .units import Unit
+
+
+class Source(models.TextChoices):
+    RESEARCH = "research", _("调查研究")
+    PETITION = "petition", _("群众信访诉求")
+    INSPECTION = "inspection", _("巡视")
+    CIRCUIT_INSPECTION = "circuit_inspection", _("巡察")
+    AUDIT = "audit", _("审计监督")
+    SUPERVISION = "supervision", _("督察")
+    SELF_EXAMINATION = "self_examination", _("检视剖析")
+    ASSIGNED_BY_SUPERIOR = "assigned_by_superior", _("上级交办")
+    OTHER = "other", _("其他")
+
+
+class StepKind(models.TextChoices):
+    UNIT_HEAD = "unit_head", _("单位负责人审核")
+    OFFICE = "office", _("整改办审核")
+    LEADER = "leader", _("责任领导审批")
+
+
+def default_chain():
+    return [StepKind.UNIT_HEAD.value, StepKind.OFFICE.value]
+
+
+def default_remind_days():
+    return [7, 3, 1]
+
+
+class Category(models.Model):
+    """The per-installation dictionary of problem categories (问题类别)."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort", "id"]
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
+
+    def __str__(self):
+        return self.name
+
+
+class Batch(models.Model):
+    name = models.CharField(_("批次名称"), max_length=200)
+    source = models.CharField(_("问题来源"), max_length=30, choices=Source, default=Source.OTHER)
+    issuer = models.CharField(_("交办机关"), max_length=100, blank=True)
+    doc_no = models.CharField(_("文号"), max_length=100, blank=True)
+    received_date = models.DateField(_("接收日期"), null=True, blank=True)
+    default_due_date = models.DateField(_("默认整改时限"), null=True, blank=True)
+    code_prefix = models.CharField(_("编号前缀"), max_length=30, unique=True)
+    # Problem codes come from this counter, incremented under a row lock (see next_problem_code).
+    last_seq = models.PositiveIntegerField(default=0, editable=False)
+    needs_list_review = models.BooleanField(_("清单需审核"), default=False)
+    closeout_chain = models.JSONField(_("销号审核链"), default=default_chain)
+    extension_chain = models.JSONField(_("延期审核链"), default=default_chain)
+    max_extension_days = models.PositiveIntegerField(_("累计延期上限（天）"), null=True, blank=True)
+    yellow_days = models.PositiveIntegerField(_("黄灯提前天数"), default=7)
+    remind_days_before = models.JSONField(_("到期前提醒（天）"), default=default_remind_days)
+    overdue_repeat_days = models.PositiveIntegerField(_("逾期重复提醒间隔（天）"), default=3)
+    escalate_after_days = models.PositiveIntegerField(_("逾期升级（天）"), default=7)
+    review_pending_days = models.PositiveIntegerField(_("审核超时提醒（天）"), default=5)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("整改批次")
+        verbose_name_plural = _("整改批次")
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("专项整治名称"), max_length=200)
+    lead_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("牵头单位")
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("分管领导"),
+    )
+    start_date = models.DateField(_("开始日期"), null=True, blank=True)
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    goal = models.TextField(_("目标"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("专项整治")
+        verbose_name_plural = _("专项整治")
+
+    def __str__(self):
+        return self.name

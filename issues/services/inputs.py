@@ -1,0 +1,79 @@
+"""Input of each workflow action (SPEC §9 "Action bodies"), validated with DRF serializers
+so that the API and the pages get the same field errors."""
+
+from rest_framework import serializers
+
+from issues.models import ExtensionKind, SupervisionKind
+
+
+class NoInput(serializers.Serializer):
+    pass
+
+
+class CommentOptional(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommentRequired(serializers.Serializer):
+    comment = serializers.CharField()
+
+
+class DueDateOptional(serializers.Serializer):
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SelfCheck(serializers.Serializer):
+    measures_done = serializers.BooleanField(required=False, default=False)
+    effective = serializers.BooleanField(required=False, default=False)
+    generalized = serializers.BooleanField(required=False, default=False)
+    mechanism = serializers.BooleanField(required=False, default=False)
+
+
+class RequestCloseout(serializers.Serializer):
+    summary = serializers.CharField()
+    self_check = SelfCheck(required=False)
+    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class RejectCloseout(serializers.Serializer):
+    comment = serializers.CharField()
+    new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RequestExtension(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ExtensionKind.choices)
+    requested_due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField()
+    progress_so_far = serializers.CharField(required=False, allow_blank=True, default="")
+    stage_goal = serializers.CharField(required=False, allow_blank=True, default="")
+    next_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        errors = {}
+        if attrs["kind"] == ExtensionKind.EXTEND and not attrs.get("requested_due_date"):
+            errors["requested_due_date"] = ["延期申请须填写申请延至日期。"]
+        if attrs["kind"] == ExtensionKind.LONG_TERM:
+            if not attrs.get("stage_goal"):
+                errors["stage_goal"] = ["转长期坚持须填写阶段目标。"]
+            if not attrs.get("next_review_date"):
+                errors["next_review_date"] = ["转长期坚持须填写下次复核日期。"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class Reopen(serializers.Serializer):
+    comment = serializers.CharField()
+    new_due_date = serializers.DateField()
+
+
+SUPERVISE_KINDS = [
+    (k, label) for k, label in SupervisionKind.choices if k != SupervisionKind.REMIND
+]
+
+
+class Supervise(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SUPERVISE_KINDS)
+    content = serializers.CharField()
+    reply_due_date = serializers.DateField(required=False, allow_null=True, default=None)

@@ -1,0 +1,9 @@
+"""Announcements from the workflow, sent after commit.
+
+issues/ never imports notifications/; notifications/ listens here instead.
+"""
+
+from django.dispatch import Signal
+
+# problem_id, action, actor_id (None: the system), request_id (None unless a request was touched)
+problem_changed = Signal()
