@@ -16,7 +16,7 @@ class LedgerEntryQuerySet(models.QuerySet):
 
 
 class LedgerHead(models.Model):
-    """The chain's tip. One row; locking it serialises appends so seq and prev_hash never fork.
+    """The chain's tip. One row; locking it serialises appends so the chain never forks.
 
     It also lets verification notice entries removed from the end of the chain.
     """

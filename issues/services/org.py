@@ -1,0 +1,88 @@
+"""Units, users and memberships: written by superusers and by office admins within scope."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from issues.exceptions import ActionForbidden, InvalidInput
+from issues.models import Membership, Role, Unit
+from issues.selectors.scope import access_for
+
+User = get_user_model()
+
+
+def _require_office_admin_over(actor, unit, field="unit"):
+    if not access_for(actor).has_role_over({Role.OFFICE_ADMIN}, unit):
+        raise InvalidInput(
+            "所选单位不在您的管辖范围内。", {field: ["所选单位不在您的管辖范围内。"]}
+        )
+
+
+def is_any_office_admin(actor) -> bool:
+    access = access_for(actor)
+    return access.is_superuser or bool(access.unit_ids_with_role({Role.OFFICE_ADMIN}))
+
+
+@transaction.atomic
+def unit_create(*, actor, name, code, kind="other", short_name="", parent=None, sort=0) -> Unit:
+    if parent is None:
+        if not actor.is_superuser:
+            raise InvalidInput("只有系统管理员可以创建顶级单位。", {"parent": ["请选择上级单位。"]})
+    else:
+        _require_office_admin_over(actor, parent, "parent")
+    if Unit.objects.filter(code=code).exists():
+        raise InvalidInput("单位代码已存在。", {"code": ["单位代码已存在。"]})
+    return Unit.objects.create(
+        name=name, code=code, kind=kind, short_name=short_name, parent=parent, sort=sort
+    )
+
+
+@transaction.atomic
+def unit_update(*, actor, unit_id: int, **fields) -> Unit:
+    unit = Unit.objects.select_for_update().get(pk=unit_id)
+    if not access_for(actor).has_role_over({Role.OFFICE_ADMIN}, unit):
+        raise ActionForbidden("您无权修改该单位。")
+    if "parent" in fields and fields["parent"] != unit.parent:
+        parent = fields["parent"]
+        if parent is None and not actor.is_superuser:
+            raise InvalidInput("只有系统管理员可以设置顶级单位。", {"parent": ["请选择上级单位。"]})
+        if parent is not None:
+            if parent.path.startswith(unit.path):
+                raise InvalidInput("上级单位不能是本单位或其下级单位。", {"parent": ["形成循环。"]})
+            _require_office_admin_over(actor, parent, "parent")
+    if "code" in fields and Unit.objects.filter(code=fields["code"]).exclude(pk=unit.pk).exists():
+        raise InvalidInput("单位代码已存在。", {"code": ["单位代码已存在。"]})
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    unit.save()
+    return unit
+
+
+def user_create(*, actor, username, password, display_name="", email="") -> User:
+    if not is_any_office_admin(actor):
+        raise ActionForbidden("只有整改办管理员可以创建用户。")
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput("用户名已存在。", {"username": ["用户名已存在。"]})
+    user = User(username=username, email=email, first_name=display_name[:150])
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def membership_grant(*, actor, user, unit, role) -> Membership:
+    """Office admins grant roles only within their scope (so never office_admin above them)."""
+    if not access_for(actor).has_role_over({Role.OFFICE_ADMIN}, unit):
+        raise InvalidInput("只能在本人管辖范围内授权。", {"unit": ["所选单位不在您的管辖范围内。"]})
+    membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    if not created:
+        raise InvalidInput("该任职已存在。", {"role": ["该任职已存在。"]})
+    return membership
+
+
+def membership_revoke(*, actor, membership: Membership):
+    if not access_for(actor).has_role_over({Role.OFFICE_ADMIN}, membership.unit):
+        raise ActionForbidden("只能撤销本人管辖范围内的任职。")
+    membership.delete()
+
+
+def display_name(user) -> str:
+    return user.first_name or user.get_full_name() or user.username

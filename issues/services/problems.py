@@ -1,0 +1,319 @@
+"""Creating and editing problems and their measures (SPEC §3 "Rules that always hold")."""
+
+from django.db import transaction
+from django.db.models import F
+
+from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition
+from issues.models import (
+    ACTIVE_STATES,
+    TERMINAL_STATES,
+    Batch,
+    Measure,
+    MeasureStatus,
+    Problem,
+    Role,
+    Status,
+)
+from issues.selectors.scope import access_for
+from ledger.services import ledger_append
+
+# Fields a plain edit may change. Status and the counters belong to the workflow.
+EDITABLE_FIELDS = (
+    "campaign",
+    "source",
+    "origin",
+    "category",
+    "title",
+    "description",
+    "target",
+    "severity",
+    "amount",
+    "rectify_type",
+    "due_date",
+    "responsible_leader",
+    "lead_unit",
+    "owner",
+    "generalization_note",
+    "mechanism_note",
+    "next_review_date",
+    "remark",
+)
+# The due date is fixed once assigned; afterwards only the workflow's actions move it.
+DUE_DATE_EDITABLE_STATES = frozenset({Status.DRAFT, Status.LIST_REVIEW})
+MEASURE_STATES = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.LONG_TERM})
+
+
+def next_problem_code(batch: Batch) -> str:
+    """The batch's next code. The UPDATE takes a row lock, so concurrent creations never share
+    a number: the second transaction waits, then increments the committed value."""
+    Batch.objects.filter(pk=batch.pk).update(last_seq=F("last_seq") + 1)
+    seq = Batch.objects.values_list("last_seq", flat=True).get(pk=batch.pk)
+    return f"{batch.code_prefix}-{seq:03d}"
+
+
+def _check_unit_in_scope(actor, unit, field: str):
+    access = access_for(actor)
+    if not access.has_role_over(
+        {
+            Role.OFFICE_ADMIN,
+            Role.UNIT_ADMIN,
+            Role.OFFICE_REVIEWER,
+            Role.UNIT_HEAD,
+            Role.UNIT_STAFF,
+            Role.LEADER,
+            Role.VIEWER,
+        },
+        unit,
+    ):
+        raise InvalidInput(
+            "所选单位不在您的管辖范围内。", {field: ["所选单位不在您的管辖范围内。"]}
+        )
+
+
+def may_create_problem(actor, lead_unit) -> bool:
+    access = access_for(actor)
+    return access.has_role_over({Role.OFFICE_ADMIN}, lead_unit) or access.has_role_at(
+        {Role.UNIT_ADMIN}, lead_unit
+    )
+
+
+def may_edit_problem(actor, problem: Problem) -> bool:
+    access = access_for(actor)
+    if problem.status in TERMINAL_STATES or problem.status == Status.CLOSED:
+        return False
+    if access.has_role_over({Role.OFFICE_ADMIN}, problem.lead_unit):
+        return True
+    return problem.status == Status.DRAFT and access.has_role_at(
+        {Role.UNIT_ADMIN}, problem.lead_unit
+    )
+
+
+@transaction.atomic
+def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **fields) -> Problem:
+    """A new problem in `draft`, with optional inline measures, recorded in the ledger."""
+    lead_unit = fields["lead_unit"]
+    if not may_create_problem(actor, lead_unit):
+        raise InvalidInput(
+            "您不能为该牵头单位登记问题。", {"lead_unit": ["所选单位不在您的管辖范围内。"]}
+        )
+    if fields.get("due_date") is None and fields.get("rectify_type") != "long_term":
+        fields["due_date"] = batch.default_due_date
+        if fields["due_date"] is None:
+            raise InvalidInput("请填写整改时限。", {"due_date": ["请填写整改时限。"]})
+    problem = Problem(batch=batch, created_by=actor, code=next_problem_code(batch), **fields)
+    problem.status = Status.DRAFT
+    problem.save()
+    if cooperating_units:
+        problem.cooperating_units.set(cooperating_units)
+    allowed_units = {lead_unit.pk, *(u.pk for u in cooperating_units)}
+    created = []
+    for seq, item in enumerate(measures, 1):
+        unit = item.get("unit") or lead_unit
+        if unit.pk not in allowed_units:
+            raise InvalidInput(
+                "措施的责任单位须为牵头单位或配合单位。",
+                {"measures": [f"第{seq}条措施的责任单位须为牵头单位或配合单位。"]},
+            )
+        created.append(
+            Measure(
+                problem=problem,
+                seq=seq,
+                content=item["content"],
+                unit=unit,
+                owner=item.get("owner"),
+                due_date=item.get("due_date") or problem.due_date,
+            )
+        )
+    Measure.objects.bulk_create(created)
+    ledger_append(
+        problem=problem,
+        actor=actor,
+        action="create",
+        to_state=Status.DRAFT,
+        changes={
+            "code": [None, problem.code],
+            "lead_unit": [None, lead_unit.pk],
+            "due_date": [None, problem.due_date],
+            "cooperating_units": [[], sorted(u.pk for u in cooperating_units)],
+            "measures": [0, len(created)],
+        },
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) -> Problem:
+    """A plain edit (PATCH). Status never changes here; the due date only before assignment."""
+    problem = (
+        Problem.objects.select_for_update(of=("self",))
+        .select_related("lead_unit")
+        .get(pk=problem_id)
+    )
+    if not may_edit_problem(actor, problem):
+        if problem.status in TERMINAL_STATES or problem.status == Status.CLOSED:
+            raise InvalidTransition("该问题已结束，不能修改。")
+        raise ActionForbidden("您无权修改该问题。")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput("不可修改的字段。", {name: ["不可修改。"] for name in sorted(unknown)})
+    if "due_date" in fields and fields["due_date"] != problem.due_date:
+        if problem.status not in DUE_DATE_EDITABLE_STATES:
+            raise InvalidInput(
+                "交办后整改时限只能通过延期申请、退回或反弹重改调整。",
+                {"due_date": ["交办后不能直接修改整改时限。"]},
+            )
+    if "lead_unit" in fields and fields["lead_unit"] != problem.lead_unit:
+        # The destination must be in the editor's scope, not just the source (re-parenting).
+        if not may_create_problem(actor, fields["lead_unit"]):
+            raise InvalidInput(
+                "不能将问题移交到您管辖范围以外的单位。",
+                {"lead_unit": ["所选单位不在您的管辖范围内。"]},
+            )
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(problem, name)
+        if old != value:
+            changes[name] = [old, value]
+            setattr(problem, name, value)
+    if cooperating_units is not None:
+        old_ids = sorted(problem.cooperating_units.values_list("pk", flat=True))
+        new_ids = sorted(u.pk for u in cooperating_units)
+        for unit in cooperating_units:
+            if unit.pk not in old_ids:
+                _check_unit_in_scope(actor, unit, "cooperating_units")
+        if old_ids != new_ids:
+            problem.cooperating_units.set(cooperating_units)
+            changes["cooperating_units"] = [old_ids, new_ids]
+    if not changes:
+        return problem
+    problem.save()
+    ledger_append(
+        problem=problem,
+        actor=actor,
+        action="edit",
+        from_state=problem.status,
+        to_state=problem.status,
+        changes=changes,
+    )
+    return problem
+
+
+def may_edit_measure(actor, problem: Problem, unit) -> bool:
+    """Lead unit's admins/staff edit any measure; a cooperating unit's staff only their own."""
+    access = access_for(actor)
+    if problem.status == Status.DRAFT:
+        return may_edit_problem(actor, problem)
+    if problem.status not in MEASURE_STATES:
+        return False
+    lead_roles = {Role.UNIT_ADMIN, Role.UNIT_STAFF}
+    if access.has_role_at(lead_roles, problem.lead_unit):
+        return True
+    cooperating = {u.pk for u in problem.cooperating_units.all()}
+    return unit.pk in cooperating and access.has_role_at(lead_roles, unit)
+
+
+def _measure_guard(actor, problem, unit):
+    if problem.status not in MEASURE_STATES and problem.status != Status.DRAFT:
+        raise InvalidTransition("当前状态下不能修改整改措施。")
+    if not may_edit_measure(actor, problem, unit):
+        raise ActionForbidden("您无权修改该整改措施。")
+
+
+def _measure_unit_allowed(problem, unit):
+    if (
+        unit.pk != problem.lead_unit_id
+        and not problem.cooperating_units.filter(pk=unit.pk).exists()
+    ):
+        raise InvalidInput(
+            "措施的责任单位须为牵头单位或配合单位。", {"unit": ["须为牵头单位或配合单位。"]}
+        )
+
+
+@transaction.atomic
+def measure_create(*, actor, problem_id: int, content: str, unit=None, owner=None, due_date=None):
+    problem = (
+        Problem.objects.select_for_update(of=("self",))
+        .select_related("lead_unit")
+        .get(pk=problem_id)
+    )
+    unit = unit or problem.lead_unit
+    _measure_guard(actor, problem, unit)
+    _measure_unit_allowed(problem, unit)
+    seq = (problem.measures.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    measure = Measure.objects.create(
+        problem=problem,
+        seq=seq,
+        content=content,
+        unit=unit,
+        owner=owner,
+        due_date=due_date or problem.due_date,
+    )
+    ledger_append(
+        problem=problem,
+        actor=actor,
+        action="measure_add",
+        from_state=problem.status,
+        to_state=problem.status,
+        changes={
+            "measure": [None, seq],
+            "unit": [None, unit.pk],
+            "due_date": [None, measure.due_date],
+        },
+        comment=content,
+    )
+    return measure
+
+
+MEASURE_FIELDS = ("content", "unit", "owner", "due_date", "status", "done_note")
+
+
+@transaction.atomic
+def measure_update(*, actor, measure_id: int, **fields) -> Measure:
+    measure = Measure.objects.select_related("unit").get(pk=measure_id)
+    problem = (
+        Problem.objects.select_for_update(of=("self",))
+        .select_related("lead_unit")
+        .get(pk=measure.problem_id)
+    )
+    _measure_guard(actor, problem, measure.unit)
+    unknown = set(fields) - set(MEASURE_FIELDS)
+    if unknown:
+        raise InvalidInput("不可修改的字段。", {name: ["不可修改。"] for name in sorted(unknown)})
+    if "unit" in fields and fields["unit"] != measure.unit:
+        _measure_unit_allowed(problem, fields["unit"])
+        _measure_guard(actor, problem, fields["unit"])
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(measure, name)
+        if old != value:
+            changes[name] = [old, value]
+            setattr(measure, name, value)
+    if "status" in changes:
+        from django.utils import timezone
+
+        measure.done_at = timezone.now() if measure.status == MeasureStatus.DONE else None
+    if not changes:
+        return measure
+    measure.save()
+    ledger_append(
+        problem=problem,
+        actor=actor,
+        action="measure_update",
+        from_state=problem.status,
+        to_state=problem.status,
+        changes={"measure": [measure.seq, measure.seq], **changes},
+    )
+    return measure
+
+
+def may_report(actor, problem: Problem) -> bool:
+    """Progress and evidence: the lead unit's admins/staff and cooperating units' staff."""
+    if problem.status not in ACTIVE_STATES:
+        return False
+    access = access_for(actor)
+    roles = {Role.UNIT_ADMIN, Role.UNIT_STAFF}
+    if access.has_role_at(roles, problem.lead_unit) or access.has_role_over(
+        {Role.OFFICE_ADMIN}, problem.lead_unit
+    ):
+        return True
+    return any(access.has_role_at(roles, unit) for unit in problem.cooperating_units.all())
