@@ -29,6 +29,9 @@ class LedgerHead(models.Model):
             models.CheckConstraint(condition=models.Q(id=1), name="ledger_head_single_row")
         ]
 
+    def __str__(self):
+        return f"head #{self.seq}"
+
 
 class LedgerEntry(models.Model):
     seq = models.BigIntegerField(primary_key=True, verbose_name=_("序号"))
