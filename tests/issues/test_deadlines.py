@@ -1,0 +1,93 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from issues.models import Problem
+from issues.selectors.deadlines import annotate_deadlines
+from issues.services.problems import measure_update
+
+UTC = ZoneInfo("UTC")
+
+
+def light_of(problem):
+    return annotate_deadlines(Problem.objects.filter(pk=problem.pk)).get()
+
+
+@pytest.mark.parametrize(
+    "state, expected",
+    [
+        ("draft", "grey"),
+        ("list_review", "grey"),
+        ("withdrawn", "grey"),
+        ("assigned", "green"),
+        ("in_progress", "green"),
+        ("closeout_review", "green"),
+        ("long_term", "green"),
+        ("closed", "blue"),
+        ("routine", "blue"),
+    ],
+)
+def test_it_gives_each_state_its_light_when_far_from_due(make_problem, state, expected):
+    problem = make_problem(state, due_date=dt.date(2026, 6, 30))
+    row = light_of(problem)
+    assert (row.light, row.is_overdue) == (expected, False)
+
+
+def test_it_is_red_and_overdue_the_day_after_the_due_date(make_problem, _today):
+    problem = make_problem("in_progress", due_date=dt.date(2026, 3, 10))
+    _today.move_to(dt.datetime(2026, 3, 11, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    row = light_of(problem)
+    assert (row.light, row.is_overdue) == ("red", True)
+
+
+def test_it_is_yellow_within_the_batch_yellow_days(cast, make_problem):
+    problem = make_problem("in_progress", due_date=dt.date(2026, 3, 9))  # today + 7
+    assert light_of(problem).light == "yellow"
+    cast.batch.yellow_days = 6
+    cast.batch.save()
+    assert light_of(problem).light == "green"
+
+
+def test_it_is_yellow_when_a_measure_is_overdue(cast, make_problem, _today):
+    problem = make_problem(
+        "in_progress",
+        due_date=dt.date(2026, 6, 30),
+        measures=[{"content": "先做的措施", "unit": cast.unit_a, "due_date": dt.date(2026, 3, 5)}],
+    )
+    _today.move_to(dt.datetime(2026, 3, 6, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert light_of(problem).light == "yellow"
+    measure_update(actor=cast.admin_a, measure_id=problem.measures.get().pk, status="done")
+    assert light_of(problem).light == "green"
+
+
+def test_it_never_calls_closeout_review_or_long_term_overdue(cast, make_problem, _today):
+    reviewing = make_problem("closeout_review", due_date=dt.date(2026, 3, 5))
+    long_term = make_problem("long_term", due_date=dt.date(2026, 3, 5))
+    _today.move_to(dt.datetime(2026, 4, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert light_of(reviewing).is_overdue is False
+    assert light_of(long_term).is_overdue is False
+
+
+@pytest.mark.parametrize(
+    "utc_time, overdue",
+    [
+        (dt.datetime(2026, 3, 10, 15, 59, tzinfo=UTC), False),  # 23:59 in Shanghai, due day
+        (dt.datetime(2026, 3, 10, 16, 1, tzinfo=UTC), True),  # 00:01 next local day
+    ],
+)
+def test_it_uses_the_local_date_not_the_utc_date(make_problem, utc_time, overdue):
+    problem = make_problem("in_progress", due_date=dt.date(2026, 3, 10))
+    with time_machine.travel(utc_time, tick=False):
+        assert light_of(problem).is_overdue is overdue
+
+
+def test_it_orders_by_urgency(make_problem, _today):
+    green = make_problem("in_progress", due_date=dt.date(2026, 6, 30))
+    yellow = make_problem("in_progress", due_date=dt.date(2026, 3, 20))
+    red = make_problem("in_progress", due_date=dt.date(2026, 3, 10))
+    closed = make_problem("closed", due_date=dt.date(2026, 6, 30))
+    _today.move_to(dt.datetime(2026, 3, 15, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    ordered = annotate_deadlines(Problem.objects.all()).order_by("light_rank", "due_date")
+    assert [p.pk for p in ordered] == [red.pk, yellow.pk, green.pk, closed.pk]
