@@ -131,6 +131,9 @@ class Problem(models.Model):
     next_review_date = models.DateField(_("下次复核日期"), null=True, blank=True)
     latest_progress = models.TextField(_("最新进展"), blank=True, editable=False)
     remark = models.TextField(_("备注"), blank=True)
+    # The earliest local date on which this problem produces a reminder; kept current by the
+    # workflow (issues.services.schedule) so the reminder scan is one indexed range query.
+    next_reminder_on = models.DateField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -150,6 +153,12 @@ class Problem(models.Model):
             models.Index(fields=["status", "due_date"], name="problem_status_due"),
             models.Index(fields=["batch", "status"], name="problem_batch_status"),
             models.Index(fields=["-created_at", "-id"], name="problem_created"),
+            # The reminder scan: next_reminder_on <= today, over rows that have one.
+            models.Index(
+                fields=["next_reminder_on"],
+                name="problem_next_reminder",
+                condition=models.Q(next_reminder_on__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

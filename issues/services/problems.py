@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition
 from issues.models import (
@@ -15,6 +16,8 @@ from issues.models import (
     Status,
 )
 from issues.selectors.scope import access_for
+from issues.services.schedule import problem_reschedule
+from issues.signals import schedule_changed
 from ledger.services import ledger_append
 
 # Fields a plain edit may change. Status and the counters belong to the workflow.
@@ -261,6 +264,7 @@ def measure_create(*, actor, problem_id: int, content: str, unit=None, owner=Non
         },
         comment=content,
     )
+    _rescheduled(problem)
     return measure
 
 
@@ -289,8 +293,6 @@ def measure_update(*, actor, measure_id: int, **fields) -> Measure:
             changes[name] = [old, value]
             setattr(measure, name, value)
     if "status" in changes:
-        from django.utils import timezone
-
         measure.done_at = timezone.now() if measure.status == MeasureStatus.DONE else None
     if not changes:
         return measure
@@ -303,7 +305,14 @@ def measure_update(*, actor, measure_id: int, **fields) -> Measure:
         to_state=problem.status,
         changes={"measure": [measure.seq, measure.seq], **changes},
     )
+    if {"due_date", "status", "unit", "owner"} & changes.keys():
+        _rescheduled(problem)
     return measure
+
+
+def _rescheduled(problem):
+    problem_reschedule(problem)
+    schedule_changed.send(sender=Problem, problem=problem)
 
 
 def may_report(actor, problem: Problem) -> bool:

@@ -38,6 +38,7 @@ from issues.models import (
 )
 from issues.selectors.scope import Access, access_for, visible_problems
 from issues.services import inputs
+from issues.services.schedule import problem_reschedule
 from ledger.services import ledger_append
 
 S = Status
@@ -653,6 +654,9 @@ def perform_action(*, problem_id: int, action: str, actor, data: dict | None = N
             changes=ctx.changes,
             comment=ctx.comment,
         )
+        problem_reschedule(problem)
+        # Listeners (notifications/) cancel reminders that no longer apply, in this transaction.
+        signals.schedule_changed.send(sender=Problem, problem=problem)
         request_id = ctx.request.pk if ctx.request is not None else None
         transaction.on_commit(
             lambda: signals.problem_changed.send(

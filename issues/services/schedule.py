@@ -1,0 +1,187 @@
+"""When reminders fall due (SPEC §5): the ladder of one problem, as pure date arithmetic.
+
+issues/ decides *when*; notifications/ decides *whom* and *how*, and sends. The workflow calls
+`problem_reschedule` inside its transactions so `Problem.next_reminder_on` — the indexed date
+the reminder scan selects on — is always current. Dates are local calendar dates.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from issues.models import (
+    ACTIVE_STATES,
+    OVERDUE_STATES,
+    MeasureStatus,
+    Problem,
+    RequestStatus,
+)
+
+
+class Kind:
+    DUE_SOON = "due_soon"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    ESCALATED = "escalated"
+    REVIEW_PENDING = "review_pending"
+
+
+# Who receives a reminder, resolved by notifications/ from memberships.
+class Audience:
+    LEAD_ADMINS = "lead_admins"  # unit_admins of the lead unit
+    MEASURE_PEOPLE = "measure_people"  # owner and unit staff of the measure's unit
+    LEAD_ADMINS_AND_HEAD = "lead_admins_and_head"
+    ESCALATION = "escalation"  # office reviewers in scope and the responsible leader
+    STEP_REVIEWERS = "step_reviewers"  # whoever may decide the pending step
+
+
+@dataclass(frozen=True)
+class Due:
+    target: str  # "problem:1", "measure:2", "step:3", "supervision:4"
+    kind: str
+    level: int
+    due_date: dt.date  # the deadline this reminder is about (part of its identity)
+    fire_on: dt.date
+    audience: str
+    family: str  # within a family only the latest fired reminder is sent (catch-up)
+
+
+def _deadline_ladder(target, due, batch, audience, *, overdue, escalate, until):
+    """The reminders of one deadline: before, on the day, overdue repeats, escalation."""
+    items = [
+        Due(target, Kind.DUE_SOON, days, due, due - dt.timedelta(days), audience, target)
+        for days in sorted(set(batch.remind_days_before), reverse=True)
+        if days > 0
+    ]
+    items.append(Due(target, Kind.DUE_TODAY, 0, due, due, audience, target))
+    if overdue:
+        repeat = max(batch.overdue_repeat_days, 1)
+        fire, level = due + dt.timedelta(1), 1
+        # Materialise repeats only up to `until`: the ladder is infinite while overdue.
+        while fire <= until:
+            items.append(
+                Due(target, Kind.OVERDUE, level, due, fire, Audience.LEAD_ADMINS_AND_HEAD, target)
+            )
+            fire, level = fire + dt.timedelta(repeat), level + 1
+        items.append(
+            Due(target, Kind.OVERDUE, level, due, fire, Audience.LEAD_ADMINS_AND_HEAD, target)
+        )
+    if escalate:
+        fire = due + dt.timedelta(batch.escalate_after_days)
+        items.append(
+            Due(target, Kind.ESCALATED, 0, due, fire, Audience.ESCALATION, f"{target}/escalation")
+        )
+    return items
+
+
+def problem_ladder(problem: Problem, *, until: dt.date) -> list[Due]:
+    """Every reminder this problem can produce up to `until` (and the next one after it).
+
+    Needs problem.batch, problem.measures, pending requests with steps and open supervisions;
+    the scan prefetches them, the workflow reads them fresh.
+    """
+    if problem.status not in ACTIVE_STATES:
+        return []
+    batch = problem.batch
+    items: list[Due] = []
+    if problem.status in OVERDUE_STATES and problem.due_date is not None:
+        items += _deadline_ladder(
+            f"problem:{problem.pk}",
+            problem.due_date,
+            batch,
+            Audience.LEAD_ADMINS,
+            overdue=True,
+            escalate=True,
+            until=until,
+        )
+    if problem.status in OVERDUE_STATES:
+        for measure in problem.measures.all():
+            if measure.status != MeasureStatus.DONE and measure.due_date is not None:
+                items += _deadline_ladder(
+                    f"measure:{measure.pk}",
+                    measure.due_date,
+                    batch,
+                    Audience.MEASURE_PEOPLE,
+                    overdue=False,
+                    escalate=False,
+                    until=until,
+                )
+    for request in problem.requests.all():
+        if request.status != RequestStatus.PENDING:
+            continue
+        steps = list(request.steps.all())
+        current = next((s for s in steps if s.decision == ""), None)
+        if current is None:
+            continue
+        decided = [s.decided_at for s in steps if s.decided_at is not None]
+        since = (
+            timezone.localdate(max(decided)) if decided else timezone.localdate(request.created_at)
+        )
+        fire = since + dt.timedelta(batch.review_pending_days)
+        items.append(
+            Due(
+                f"step:{current.pk}",
+                Kind.REVIEW_PENDING,
+                0,
+                since,
+                fire,
+                Audience.STEP_REVIEWERS,
+                f"step:{current.pk}",
+            )
+        )
+    for supervision in problem.supervisions.all():
+        if supervision.reply_due_date is None or supervision.replied_at is not None:
+            continue
+        items += [
+            item
+            for item in _deadline_ladder(
+                f"supervision:{supervision.pk}",
+                supervision.reply_due_date,
+                batch,
+                Audience.LEAD_ADMINS_AND_HEAD,
+                overdue=True,
+                escalate=True,
+                until=until,
+            )
+            if item.kind in (Kind.OVERDUE, Kind.ESCALATED)
+        ]
+    return items
+
+
+def reminders_due(problem: Problem, today: dt.date) -> list[Due]:
+    """What should exist by `today`. A missed day is caught up, but within a family only the
+    latest reminder is sent: "3 days left" is not sent once the day itself has come."""
+    latest: dict[str, Due] = {}
+    for item in problem_ladder(problem, until=today):
+        if item.fire_on <= today:
+            held = latest.get(item.family)
+            if held is None or item.fire_on > held.fire_on:
+                latest[item.family] = item
+    return list(latest.values())
+
+
+def next_reminder_on(problem: Problem, today: dt.date) -> dt.date | None:
+    """The earliest date after `today` on which this problem produces a reminder."""
+    upcoming = [
+        item.fire_on for item in problem_ladder(problem, until=today) if item.fire_on > today
+    ]
+    return min(upcoming, default=None)
+
+
+def problem_reschedule(problem: Problem) -> None:
+    """Recompute and store next_reminder_on (called inside the workflow's transaction).
+
+    Today's reminders count as upcoming here: if one fell due today and was not yet sent,
+    the scan still finds the problem."""
+    today = timezone.localdate()
+    fresh = (
+        Problem.objects.select_related("batch")
+        .prefetch_related("measures", "requests__steps", "supervisions")
+        .get(pk=problem.pk)
+    )
+    dates = [item.fire_on for item in problem_ladder(fresh, until=today) if item.fire_on >= today]
+    value = min(dates, default=None)
+    if problem.next_reminder_on != value:
+        Problem.objects.filter(pk=problem.pk).update(next_reminder_on=value)
+        problem.next_reminder_on = value
