@@ -151,6 +151,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Three models have a `status`; name their enums instead of letting hashes decide.
+    "ENUM_NAME_OVERRIDES": {
+        "ProblemStatusEnum": "issues.models.problems.Status",
+        "MeasureStatusEnum": "issues.models.problems.MeasureStatus",
+        "RequestStatusEnum": "issues.models.requests.RequestStatus",
+    },
 }
 
 CACHES = {
@@ -176,7 +182,20 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REMINDER_SCAN_INTERVAL = timedelta(seconds=env.int("REMINDER_SCAN_INTERVAL_SECONDS", default=300))
-CELERY_BEAT_SCHEDULE = {}
+# Every entry carries `expires`: a tick that waited longer than its period is dropped, not
+# piled up. All timing lives in the data; the beat only wakes the scan.
+CELERY_BEAT_SCHEDULE = {
+    "reminders-scan": {
+        "task": "notifications.tasks.scan_reminders",
+        "schedule": REMINDER_SCAN_INTERVAL,
+        "options": {"expires": REMINDER_SCAN_INTERVAL.total_seconds() * 0.9},
+    },
+    "email-digests": {
+        "task": "notifications.tasks.send_email_digests",
+        "schedule": timedelta(minutes=30),
+        "options": {"expires": 30 * 60 * 0.9},
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -185,3 +204,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+EMAIL_DIGEST_HOUR = env.int("EMAIL_DIGEST_HOUR", default=8)

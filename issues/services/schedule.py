@@ -154,6 +154,8 @@ def reminders_due(problem: Problem, today: dt.date) -> list[Due]:
     latest reminder is sent: "3 days left" is not sent once the day itself has come."""
     latest: dict[str, Due] = {}
     for item in problem_ladder(problem, until=today):
+        if item.kind in (Kind.DUE_SOON, Kind.DUE_TODAY) and item.due_date < today:
+            continue  # the day has passed: "due soon" is no longer true
         if item.fire_on <= today:
             held = latest.get(item.family)
             if held is None or item.fire_on > held.fire_on:

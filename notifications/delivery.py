@@ -1,0 +1,155 @@
+"""Delivering reminders: claim by compare-and-set, re-check, send, mark.
+
+A reminder moves pending → sending (claimed) → sent. Only the caller whose UPDATE changed the
+row proceeds, so a task delivered twice, or two workers, send once. A crash after the claim
+leaves the row `sending`; `reminders_recover` returns it to `pending` after a lease, so a
+crash delays a reminder but never loses it. The in-app notification is unique per reminder,
+which closes the remaining window (crash after sending, before marking) for that channel.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from issues.services.schedule import reminders_due
+
+from . import email, webhooks
+from .models import Notification, Reminder, ReminderKind, ReminderState
+from .scan import due_problems
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LEASE = dt.timedelta(minutes=10)
+
+TITLES = {
+    ReminderKind.DUE_SOON: "【即将到期】{code} 距整改时限还有 {days} 天",
+    ReminderKind.DUE_TODAY: "【今日到期】{code} 今天到达整改时限",
+    ReminderKind.OVERDUE: "【已逾期】{code} 已超过整改时限 {days} 天",
+    ReminderKind.ESCALATED: "【逾期升级】{code} 逾期未改，已挂牌督办",
+    ReminderKind.REVIEW_PENDING: "【待审核】{code} 有审核事项已等待 {days} 天",
+}
+
+
+def reminder_title(reminder: Reminder, code: str, today: dt.date) -> str:
+    days = abs((reminder.due_date - today).days)
+    what = "督办回复" if reminder.target.startswith("supervision:") else ""
+    title = TITLES[reminder.kind].format(code=code, days=days)
+    if reminder.target.startswith("measure:"):
+        title += "（整改措施）"
+    return title + (f"（{what}）" if what else "")
+
+
+def still_applies(reminder: Reminder, today: dt.date) -> bool:
+    """Re-check after claiming: closed, withdrawn or extended since the scan → do not send."""
+    problem = due_problems([reminder.problem_id]).first()
+    if problem is None:
+        return False
+    key = (reminder.target, reminder.kind, reminder.level, reminder.due_date)
+    return any(
+        (d.target, d.kind, d.level, d.due_date) == key for d in reminders_due(problem, today)
+    )
+
+
+def reminder_deliver(reminder_id: int) -> bool:
+    """Deliver one reminder if it is still pending. Returns True if this call sent it."""
+    now = timezone.now()
+    claimed = Reminder.objects.filter(pk=reminder_id, state=ReminderState.PENDING).update(
+        state=ReminderState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return False  # someone else has it, or it is already sent or cancelled
+    reminder = Reminder.objects.select_related("problem", "recipient").get(pk=reminder_id)
+    today = timezone.localdate()
+    try:
+        if not still_applies(reminder, today):
+            Reminder.objects.filter(pk=reminder_id, state=ReminderState.SENDING).update(
+                state=ReminderState.CANCELLED
+            )
+            return False
+        problem = reminder.problem
+        notification, _ = Notification.objects.get_or_create(
+            reminder=reminder,
+            defaults={
+                "recipient": reminder.recipient,
+                "kind": reminder.kind,
+                "problem": problem,
+                "title": reminder_title(reminder, problem.code, today),
+                "body": f"{problem.code} {problem.title}",
+            },
+        )
+        if reminder.kind == ReminderKind.ESCALATED:
+            email.send_immediately(notification)
+        webhooks.queue_for_reminder(reminder, notification)
+    except Exception as exc:
+        logger.exception("delivering reminder %s failed", reminder_id)
+        state = ReminderState.FAILED if reminder.attempts >= MAX_ATTEMPTS else ReminderState.PENDING
+        Reminder.objects.filter(pk=reminder_id, state=ReminderState.SENDING).update(
+            state=state, last_error=str(exc)[:2000], enqueued_at=None
+        )
+        return False
+    Reminder.objects.filter(pk=reminder_id, state=ReminderState.SENDING).update(
+        state=ReminderState.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def reminders_recover(now=None) -> int:
+    """Rows left `sending` by a crashed worker go back to `pending` once their lease expires."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(state=ReminderState.SENDING, claimed_at__lt=now - LEASE).update(
+        state=ReminderState.PENDING, enqueued_at=None
+    )
+
+
+def reminders_dispatch(now=None, limit: int = 5000) -> list[int]:
+    """Queue a delivery task for each pending reminder not queued within the lease (a lost
+    broker message is queued again by the next scan; the claim makes the duplicate harmless)."""
+    from .tasks import deliver_reminder
+
+    now = now or timezone.now()
+    ids = list(
+        Reminder.objects.filter(state=ReminderState.PENDING)
+        .filter(Q(enqueued_at=None) | Q(enqueued_at__lt=now - LEASE))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for reminder_id in ids:
+        transaction.on_commit(lambda rid=reminder_id: deliver_reminder.delay(rid))
+    return ids
+
+
+def reminders_cancel_stale(problem) -> int:
+    """Cancel the problem's pending reminders that its current ladder no longer produces.
+
+    Called inside the workflow's transaction (close-out, withdrawal, routine, extension)."""
+    pending = list(
+        Reminder.objects.filter(problem_id=problem.pk, state=ReminderState.PENDING).values_list(
+            "pk", "target", "kind", "level", "due_date"
+        )
+    )
+    if not pending:
+        return 0
+    fresh = due_problems([problem.pk]).first()
+    valid = (
+        {
+            (d.target, d.kind, d.level, d.due_date)
+            for d in reminders_due(fresh, timezone.localdate())
+        }
+        if fresh
+        else set()
+    )
+    stale = [pk for pk, *key in pending if tuple(key) not in valid]
+    return Reminder.objects.filter(pk__in=stale, state=ReminderState.PENDING).update(
+        state=ReminderState.CANCELLED
+    )
+
+
+def site_link(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path

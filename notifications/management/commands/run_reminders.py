@@ -1,0 +1,41 @@
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from notifications.cycle import reminders_cycle
+from notifications.email import email_digests_send
+
+
+class Command(BaseCommand):
+    help = "Run the reminder cycle (scan, deliver, webhooks, digests) once, or --loop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="keep running")
+        parser.add_argument("--interval", type=int, default=60, help="seconds between cycles")
+
+    def handle(self, *args, loop=False, interval=60, **options):
+        self.stopping = False
+        if loop:
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+        while True:
+            close_old_connections()
+            try:
+                result = reminders_cycle()
+                digests = email_digests_send()
+                self.stdout.write(f"reminders: {result.as_dict()} digests: {digests}")
+            except Exception as exc:  # keep the loop alive; the next cycle retries
+                if not loop:
+                    raise
+                self.stderr.write(f"reminder cycle failed: {exc}")
+            if not loop or self.stopping:
+                return
+            for _ in range(interval):
+                if self.stopping:
+                    return
+                time.sleep(1)
+
+    def _stop(self, signum, frame):
+        self.stopping = True
