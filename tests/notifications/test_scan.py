@@ -6,8 +6,8 @@ import pytest
 from issues.models import Problem, SupervisionAction
 from issues.services.workflow import perform_action
 from notifications import cycle
-from notifications.scan import reminders_scan
 from notifications.models import Notification, Reminder
+from notifications.scan import reminders_scan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
