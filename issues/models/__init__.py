@@ -1,4 +1,11 @@
 from .batches import Batch, Campaign, Category, Source, StepKind
+from .books import (
+    REOPENING_RESULTS,
+    FollowUpResult,
+    FollowUpReview,
+    Regulation,
+    RegulationKind,
+)
 from .evidence import Evidence, EvidenceKind, EvidenceStage
 from .problems import (
     ACTIVE_STATES,
@@ -20,6 +27,11 @@ from .requests import Decision, ExtensionKind, RequestStatus, RequestType, Revie
 from .units import OFFICE_ROLES, Membership, Role, Unit, UnitKind
 
 __all__ = [
+    "REOPENING_RESULTS",
+    "FollowUpResult",
+    "FollowUpReview",
+    "Regulation",
+    "RegulationKind",
     "ACTIVE_STATES",
     "OFFICE_ROLES",
     "OVERDUE_STATES",

@@ -124,6 +124,8 @@ class Problem(models.Model):
         related_name="+",
         editable=False,
     )
+    # Closed on or before the original due date (按期完成); set by the workflow at close-out.
+    closed_on_time = models.BooleanField(_("按期完成"), null=True, blank=True, editable=False)
     reopen_count = models.PositiveIntegerField(_("反弹次数"), default=0, editable=False)
     rework_count = models.PositiveIntegerField(_("退回重改次数"), default=0, editable=False)
     generalization_note = models.TextField(_("举一反三"), blank=True)

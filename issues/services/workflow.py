@@ -308,8 +308,12 @@ def _approve_closeout(ctx: Context):
     _, _, last = _decide(ctx, RequestType.CLOSEOUT, Decision.APPROVE)
     if not last:
         return S.CLOSEOUT_REVIEW
-    ctx.set("closed_at", timezone.now())
+    now = timezone.now()
+    ctx.set("closed_at", now)
     ctx.set("closed_by", ctx.actor)
+    # Frozen at close-out: later extensions or edits never rewrite the on-time record.
+    deadline = ctx.problem.original_due_date or ctx.problem.due_date
+    ctx.set("closed_on_time", deadline is None or timezone.localdate(now) <= deadline)
     return S.CLOSED
 
 
@@ -418,6 +422,7 @@ def _reopen(ctx: Context):
     ctx.set("reopen_count", ctx.problem.reopen_count + 1)
     ctx.set("closed_at", None)
     ctx.set("closed_by", None)
+    ctx.set("closed_on_time", None)
     _record_supervision(ctx, SupervisionKind.URGE, ctx.data["comment"])
     return S.IN_PROGRESS
 
@@ -684,3 +689,16 @@ def allowed_actions(problem: Problem, user) -> list[str]:
             continue
         allowed.append(name)
     return allowed
+
+
+def decidable_step(request: ReviewRequest, user) -> ReviewStep | None:
+    """The step of `request` that `user` may decide now, or None — by the same rules as the
+    approve/reject actions (chain order, who decides which kind, separation of duties).
+    Reads `request.problem` (with its lead unit) and `request.steps`; prefetch both."""
+    if request.status != RequestStatus.PENDING:
+        return None
+    ctx = Context(problem=request.problem, actor=user, access=access_for(user))
+    try:
+        return _step_check(ctx, request)
+    except (InvalidTransition, ActionForbidden):
+        return None
