@@ -1,0 +1,149 @@
+"""Statistics (SPEC §4 buckets, §7): SQL aggregation over an already-scoped problem queryset.
+
+Buckets: 已完成 = closed + routine; 正在整改 = assigned + in_progress + closeout_review;
+长期坚持 = long_term; 逾期 = the overdue part of 正在整改. Draft, list_review and withdrawn are
+outside the totals. 整改完成率 = 已完成 ÷ total; 按期完成率 = closed on time ÷ 已完成.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from issues.models import Problem, Regulation, Status, Unit
+from issues.selectors.deadlines import problem_overdue_q
+
+COMPLETED = (Status.CLOSED, Status.ROUTINE)
+IN_PROGRESS = (Status.ASSIGNED, Status.IN_PROGRESS, Status.CLOSEOUT_REVIEW)
+LONG_TERM = (Status.LONG_TERM,)
+COUNTED = COMPLETED + IN_PROGRESS + LONG_TERM
+
+
+def bucket_aggregates(today: dt.date) -> dict:
+    """Count(filter=...) expressions for the buckets, usable in aggregate() and annotate()."""
+    return {
+        "completed": Count("pk", filter=Q(status__in=COMPLETED)),
+        "in_progress": Count("pk", filter=Q(status__in=IN_PROGRESS)),
+        "long_term": Count("pk", filter=Q(status__in=LONG_TERM)),
+        "overdue": Count("pk", filter=problem_overdue_q(today)),
+        "closed_on_time": Count("pk", filter=Q(status=Status.CLOSED, closed_on_time=True)),
+        "reopened": Count("pk", filter=Q(status__in=COUNTED, reopen_count__gt=0)),
+    }
+
+
+def rate(part: int, whole: int) -> float:
+    """A percentage with one decimal (e.g. 98.7); 0.0 when there is nothing to divide."""
+    if not whole:
+        return 0.0
+    value = Decimal(part * 100) / Decimal(whole)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def finish(row: dict) -> dict:
+    total = row["completed"] + row["in_progress"] + row["long_term"]
+    return {
+        "total": total,
+        "completed": row["completed"],
+        "in_progress": row["in_progress"],
+        "long_term": row["long_term"],
+        "overdue": row["overdue"],
+        "completion_rate": rate(row["completed"], total),
+        "on_time_rate": rate(row["closed_on_time"], row["completed"]),
+        "reopened": row["reopened"],
+    }
+
+
+def stats_summary(problems: QuerySet[Problem], today: dt.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    row = problems.order_by().aggregate(**bucket_aggregates(today))
+    result = finish(row)
+    result["regulations"] = (
+        Regulation.objects.filter(problems__in=problems.values("pk")).distinct().count()
+    )
+    return result
+
+
+def stats_by(problems: QuerySet[Problem], field: str, today: dt.date | None = None) -> list[dict]:
+    """One row per value of `field` (source, category, batch, origin...), two queries at most."""
+    today = today or timezone.localdate()
+    rows = problems.order_by().values(field).annotate(**bucket_aggregates(today)).order_by(field)
+    return [{"key": row[field], **finish(row)} for row in rows]
+
+
+def stats_units(
+    problems: QuerySet[Problem], units: QuerySet[Unit], today: dt.date | None = None
+) -> list[dict]:
+    """One row per unit in `units` (zeros included), by lead unit, plus its regulations.
+    Three queries whatever the number of units."""
+    today = today or timezone.localdate()
+    counts = {
+        row["lead_unit"]: row
+        for row in problems.order_by().values("lead_unit").annotate(**bucket_aggregates(today))
+    }
+    regulations = dict(
+        Regulation.objects.filter(unit__in=units.values("pk"))
+        .order_by()
+        .values("unit")
+        .annotate(n=Count("pk"))
+        .values_list("unit", "n")
+    )
+    empty = dict.fromkeys(
+        ("completed", "in_progress", "long_term", "overdue", "closed_on_time", "reopened"), 0
+    )
+    rows = []
+    for unit in units.order_by("sort", "pk").values("pk", "name", "short_name"):
+        row = finish(counts.get(unit["pk"], empty))
+        row["unit"] = {"id": unit["pk"], "name": unit["name"]}
+        row["regulations"] = regulations.get(unit["pk"], 0)
+        rows.append(row)
+    return rows
+
+
+def unit_ranking(rows: list[dict]) -> list[dict]:
+    """Units with work, best first: completion rate, then on-time rate, then fewer overdue."""
+    ranked = [r for r in rows if r["total"]]
+    ranked.sort(key=lambda r: (-r["completion_rate"], -r["on_time_rate"], r["overdue"]))
+    for position, row in enumerate(ranked, 1):
+        row["rank"] = position
+    return ranked
+
+
+def monthly_trend(problems: QuerySet[Problem], months: int = 12) -> list[dict]:
+    """Problems registered and closed per local month over the last `months` months."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    created = dict(
+        problems.filter(created_at__gte=start, status__in=COUNTED)
+        .order_by()
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    closed = dict(
+        problems.filter(closed_at__gte=start, status=Status.CLOSED)
+        .order_by()
+        .annotate(month=TruncMonth("closed_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+
+    def by_month(counts):
+        return {
+            (m.date() if isinstance(m, dt.datetime) else m).strftime("%Y-%m"): n
+            for m, n in counts.items()
+        }
+
+    created, closed = by_month(created), by_month(closed)
+    result, month = [], first
+    while month <= today:
+        key = month.strftime("%Y-%m")
+        result.append({"month": key, "created": created.get(key, 0), "closed": closed.get(key, 0)})
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return result
