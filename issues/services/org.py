@@ -1,6 +1,8 @@
 """Units, users and memberships: written by superusers and by office admins within scope."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from issues.exceptions import ActionForbidden, InvalidInput
@@ -22,8 +24,20 @@ def is_any_office_admin(actor) -> bool:
     return access.is_superuser or bool(access.unit_ids_with_role({Role.OFFICE_ADMIN}))
 
 
+def is_office_member(actor) -> bool:
+    """Office admins and reviewers anywhere, and superusers (e.g. may verify the ledger)."""
+    return access_for(actor).is_office()
+
+
+def _require_any_office_admin(actor, detail: str):
+    """Someone who is no office admin anywhere may not write at all (403, not a field error)."""
+    if not is_any_office_admin(actor):
+        raise ActionForbidden(detail)
+
+
 @transaction.atomic
 def unit_create(*, actor, name, code, kind="other", short_name="", parent=None, sort=0) -> Unit:
+    _require_any_office_admin(actor, "只有整改办管理员可以创建单位。")
     if parent is None:
         if not actor.is_superuser:
             raise InvalidInput("只有系统管理员可以创建顶级单位。", {"parent": ["请选择上级单位。"]})
@@ -63,6 +77,10 @@ def user_create(*, actor, username, password, display_name="", email="") -> User
     if User.objects.filter(username=username).exists():
         raise InvalidInput("用户名已存在。", {"username": ["用户名已存在。"]})
     user = User(username=username, email=email, first_name=display_name[:150])
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput("密码不符合要求。", {"password": list(exc.messages)}) from exc
     user.set_password(password)
     user.save()
     return user
@@ -70,6 +88,7 @@ def user_create(*, actor, username, password, display_name="", email="") -> User
 
 def membership_grant(*, actor, user, unit, role) -> Membership:
     """Office admins grant roles only within their scope (so never office_admin above them)."""
+    _require_any_office_admin(actor, "只有整改办管理员可以授权。")
     if not access_for(actor).has_role_over({Role.OFFICE_ADMIN}, unit):
         raise InvalidInput("只能在本人管辖范围内授权。", {"unit": ["所选单位不在您的管辖范围内。"]})
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)

@@ -96,9 +96,10 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
     """A new problem in `draft`, with optional inline measures, recorded in the ledger."""
     lead_unit = fields["lead_unit"]
     if not may_create_problem(actor, lead_unit):
-        raise InvalidInput(
-            "您不能为该牵头单位登记问题。", {"lead_unit": ["所选单位不在您的管辖范围内。"]}
-        )
+        # A unit outside the actor's scope is a bad reference (400); inside it, a role that
+        # may not register problems there is refused (403).
+        _check_unit_in_scope(actor, lead_unit, "lead_unit")
+        raise ActionForbidden("您无权为该牵头单位登记问题。")
     if fields.get("due_date") is None and fields.get("rectify_type") != "long_term":
         fields["due_date"] = batch.default_due_date
         if fields["due_date"] is None:

@@ -1,6 +1,7 @@
 """Progress reports and evidence uploads."""
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.db import transaction
@@ -141,6 +142,20 @@ def evidence_upload(
     return evidence
 
 
+# A weekly (ISO week, 2024-W05) or monthly (2024-03) reporting period.
+PERIOD_RE = re.compile(r"\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))")
+
+
+def _validate_report(period: str, percent: int):
+    errors = {}
+    if not PERIOD_RE.fullmatch(period or ""):
+        errors["period"] = ["报送期次格式应为 2024-W05（周）或 2024-03（月）。"]
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        errors["percent"] = ["完成百分比须在 0 到 100 之间。"]
+    if errors:
+        raise InvalidInput("进展报送有误。", errors)
+
+
 @transaction.atomic
 def progress_report_create(
     *,
@@ -153,6 +168,7 @@ def progress_report_create(
     percent: int = 0,
     measure=None,
 ) -> ProgressReport:
+    _validate_report(period, percent)
     problem = _locked_problem(problem_id)
     _guard(actor, problem)
     report = ProgressReport.objects.create(
