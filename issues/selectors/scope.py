@@ -12,7 +12,7 @@ from operator import or_
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from issues.models import OFFICE_ROLES, Measure, Membership, Problem, Role, Unit
+from issues.models import OFFICE_ROLES, Campaign, Measure, Membership, Problem, Role, Unit
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,20 @@ def visible_users(user):
     )
 
 
+def visible_campaigns(user) -> QuerySet[Campaign]:
+    """Campaigns led by a unit in the user's scope."""
+    if access_for(user).sees_everything:
+        return Campaign.objects.all()
+    return Campaign.objects.filter(lead_unit_id__in=scope_units(user).values("pk"))
+
+
 __all__ = [
     "Access",
     "Role",
     "access_for",
     "scope_units",
     "scope_units_for_roles",
+    "visible_campaigns",
     "visible_problems",
     "visible_users",
 ]
