@@ -1,1 +1,66 @@
-urlpatterns = []
+"""/api/v1/ — the public REST contract of SPEC §9."""
+
+from django.urls import path
+from rest_framework.permissions import IsAuthenticated
+
+from issues.api import auth, batches, org, problems, reports, reviews
+from issues.api.permissions import IsOfficeMember
+from issues.selectors.scope import visible_problems
+from ledger.api import LedgerVerifyView, ProblemLedgerView
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("me/", auth.MeView.as_view(), name="me"),
+    path("units/", org.UnitListView.as_view(), name="unit-list"),
+    path("units/<int:pk>/", org.UnitDetailView.as_view(), name="unit-detail"),
+    path("users/", org.UserListView.as_view(), name="user-list"),
+    path("memberships/", org.MembershipListView.as_view(), name="membership-list"),
+    path("memberships/<int:pk>/", org.MembershipDetailView.as_view(), name="membership-detail"),
+    path("batches/", batches.BatchListView.as_view(), name="batch-list"),
+    path("batches/<int:pk>/", batches.BatchDetailView.as_view(), name="batch-detail"),
+    path("campaigns/", batches.CampaignListView.as_view(), name="campaign-list"),
+    path("problems/", problems.ProblemListView.as_view(), name="problem-list"),
+    path("problems/<int:pk>/", problems.ProblemDetailView.as_view(), name="problem-detail"),
+    path(
+        "problems/<int:pk>/actions/<str:action>/",
+        problems.ProblemActionView.as_view(),
+        name="problem-action",
+    ),
+    path(
+        "problems/<int:pk>/measures/",
+        problems.ProblemMeasureListView.as_view(),
+        name="problem-measures",
+    ),
+    path("measures/<int:pk>/", problems.MeasureDetailView.as_view(), name="measure-detail"),
+    path(
+        "problems/<int:pk>/progress/",
+        reports.ProgressReportListView.as_view(),
+        name="problem-progress",
+    ),
+    path(
+        "problems/<int:pk>/evidence/", reports.EvidenceListView.as_view(), name="problem-evidence"
+    ),
+    path(
+        "evidence/<int:pk>/download/",
+        reports.EvidenceDownloadView.as_view(),
+        name="evidence-download",
+    ),
+    path(
+        "problems/<int:pk>/requests/",
+        reviews.ProblemRequestListView.as_view(),
+        name="problem-requests",
+    ),
+    path("reviews/pending/", reviews.PendingReviewListView.as_view(), name="reviews-pending"),
+    path(
+        "problems/<int:pk>/ledger/",
+        ProblemLedgerView.as_view(problem_queryset=visible_problems),
+        name="problem-ledger",
+    ),
+    path(
+        "ledger/verify/",
+        LedgerVerifyView.as_view(permission_classes=[IsAuthenticated, IsOfficeMember]),
+        name="ledger-verify",
+    ),
+]

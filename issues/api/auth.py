@@ -1,0 +1,70 @@
+"""Log-in (token) and the caller's own identity."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from issues.models import Membership
+from issues.services.org import display_name
+
+
+class TokenView(APIView):
+    """POST {"username", "password"} → {"token"}; throttled by the "login" rate."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class MembershipUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField()
+
+
+class OwnMembershipSerializer(serializers.Serializer):
+    unit = MembershipUnitSerializer()
+    role = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.SerializerMethodField()
+    is_superuser = serializers.BooleanField()
+    memberships = serializers.SerializerMethodField()
+
+    def get_display_name(self, user) -> str:
+        return display_name(user)
+
+    @extend_schema_field(OwnMembershipSerializer(many=True))
+    def get_memberships(self, user):
+        memberships = Membership.objects.filter(user=user).select_related("unit")
+        return OwnMembershipSerializer(
+            memberships.order_by("unit__sort", "unit_id"), many=True
+        ).data
+
+
+class MeView(APIView):
+    serializer_class = MeSerializer
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)

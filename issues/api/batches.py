@@ -1,0 +1,84 @@
+"""Batches (整改批次) and campaigns (专项整治)."""
+
+from rest_framework import generics, serializers
+
+from issues.api.fields import scoped_unit, scoped_user
+from issues.models import Batch, Campaign
+from issues.selectors.scope import visible_campaigns
+from issues.services import batches
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    # Shape only; which step kinds and orders are valid is the service's rule.
+    closeout_chain = serializers.ListField(child=serializers.CharField(), required=False)
+    extension_chain = serializers.ListField(child=serializers.CharField(), required=False)
+    remind_days_before = serializers.ListField(
+        child=serializers.IntegerField(min_value=0), required=False
+    )
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "name",
+            "source",
+            "issuer",
+            "doc_no",
+            "received_date",
+            "default_due_date",
+            "code_prefix",
+            "needs_list_review",
+            "closeout_chain",
+            "extension_chain",
+            "yellow_days",
+            "remind_days_before",
+            "overdue_repeat_days",
+            "escalate_after_days",
+            "max_extension_days",
+            "review_pending_days",
+        ]
+        extra_kwargs = {"code_prefix": {"validators": []}}
+
+
+class BatchListView(generics.ListCreateAPIView):
+    """Readable by every signed-in user; written by superusers and office admins."""
+
+    serializer_class = BatchSerializer
+    queryset = Batch.objects.order_by("-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = batches.batch_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+
+class BatchDetailView(generics.RetrieveUpdateAPIView):
+    serializer_class = BatchSerializer
+    queryset = Batch.objects.all()
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        serializer.instance = batches.batch_update(
+            actor=self.request.user, batch_id=serializer.instance.pk, **serializer.validated_data
+        )
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    lead_unit = scoped_unit()
+    leader = scoped_user(required=False, allow_null=True)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "lead_unit", "leader", "start_date", "end_date", "goal"]
+
+
+class CampaignListView(generics.ListCreateAPIView):
+    serializer_class = CampaignSerializer
+
+    def get_queryset(self):
+        return visible_campaigns(self.request.user).order_by("-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = batches.campaign_create(
+            actor=self.request.user, **serializer.validated_data
+        )

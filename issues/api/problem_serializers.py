@@ -1,0 +1,153 @@
+"""Problems and measures as SPEC §9 shows them, and the payloads that create and edit them.
+
+Reading never queries per row: the problem list selector prefetches what these need.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from issues.api.fields import CategoryField, scoped_campaign, scoped_unit, scoped_user
+from issues.models import Batch, Measure, MeasureStatus, Problem, Unit
+from issues.selectors.deadlines import Light, measure_is_overdue
+from issues.services.workflow import ACTIONS, allowed_actions
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Measure
+        fields = [
+            "id",
+            "problem",
+            "seq",
+            "content",
+            "unit",
+            "owner",
+            "due_date",
+            "status",
+            "done_at",
+            "done_note",
+            "is_overdue",
+        ]
+        read_only_fields = fields
+
+    def get_is_overdue(self, measure) -> bool:
+        annotated = getattr(measure, "is_overdue", None)
+        if annotated is not None:
+            return annotated
+        # Nested in a problem: the prefetch set `measure.problem`, no query.
+        return measure_is_overdue(measure, measure.problem.status)
+
+
+class MeasureWriteSerializer(serializers.Serializer):
+    """The unit is checked by the service (lead or cooperating unit of the problem)."""
+
+    content = serializers.CharField()
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+    owner = scoped_user(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class MeasureUpdateSerializer(MeasureWriteSerializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False)
+    status = serializers.ChoiceField(choices=MeasureStatus.choices, required=False)
+    done_note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    light = serializers.ChoiceField(
+        choices=list(Light.RANK), read_only=True, help_text="red / yellow / green / blue / grey"
+    )
+    is_overdue = serializers.BooleanField(read_only=True)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=False, read_only=True
+    )
+    measures = MeasureSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Problem
+        fields = [
+            "id",
+            "code",
+            "batch",
+            "campaign",
+            "source",
+            "origin",
+            "category",
+            "title",
+            "description",
+            "target",
+            "severity",
+            "amount",
+            "rectify_type",
+            "due_date",
+            "original_due_date",
+            "responsible_leader",
+            "lead_unit",
+            "cooperating_units",
+            "owner",
+            "supervision_level",
+            "status",
+            "light",
+            "is_overdue",
+            "reopen_count",
+            "rework_count",
+            "latest_progress",
+            "next_review_date",
+            "measures",
+            "allowed_actions",
+            "created_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[*ACTIONS])))
+    def get_allowed_actions(self, problem) -> list[str]:
+        return allowed_actions(problem, self.context["request"].user)
+
+
+class ProblemWriteSerializer(serializers.ModelSerializer):
+    """POST (batch, title, description, lead_unit, source required) and PATCH (partial).
+
+    Every id is resolved within the caller's scope; what may change when is the service's.
+    """
+
+    batch = serializers.PrimaryKeyRelatedField(queryset=Batch.objects.all())
+    campaign = scoped_campaign(required=False, allow_null=True)
+    category = CategoryField(required=False, allow_null=True)
+    lead_unit = scoped_unit()
+    cooperating_units = scoped_unit(many=True, required=False)
+    responsible_leader = scoped_user(required=False, allow_null=True)
+    owner = scoped_user(required=False, allow_null=True)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+    measures = MeasureWriteSerializer(many=True, required=False)
+
+    class Meta:
+        model = Problem
+        fields = [
+            "batch",
+            "campaign",
+            "source",
+            "origin",
+            "category",
+            "title",
+            "description",
+            "target",
+            "severity",
+            "amount",
+            "rectify_type",
+            "due_date",
+            "responsible_leader",
+            "lead_unit",
+            "cooperating_units",
+            "owner",
+            "next_review_date",
+            "measures",
+        ]
+        extra_kwargs = {"source": {"required": True}}

@@ -1,0 +1,142 @@
+"""Problems, their workflow actions and their measures (SPEC §9).
+
+Each view finds its object through the scope selectors (outside scope: 404) and hands the
+input to one service; the services decide who may do what, and in which state.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.response import Response
+
+from issues.api.filters import ProblemFilter
+from issues.api.problem_serializers import (
+    MeasureSerializer,
+    MeasureUpdateSerializer,
+    MeasureWriteSerializer,
+    ProblemSerializer,
+    ProblemWriteSerializer,
+)
+from issues.models import Problem
+from issues.selectors.problems import measure_list, problem_list
+from issues.selectors.scope import visible_problems
+from issues.services.problems import measure_create, measure_update, problem_create, problem_update
+from issues.services.workflow import ACTIONS, perform_action
+
+
+class ProblemViewMixin:
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no DB
+            return Problem.objects.none()
+        return problem_list(self.request.user)
+
+    def problem_response(self, problem_id, status_code=status.HTTP_200_OK):
+        """The problem re-read as lists show it, so light and allowed actions are fresh."""
+        problem = get_object_or_404(self.get_queryset(), pk=problem_id)
+        context = self.get_serializer_context()
+        return Response(ProblemSerializer(problem, context=context).data, status=status_code)
+
+
+@extend_schema_view(post=extend_schema(request=ProblemWriteSerializer, responses=ProblemSerializer))
+class ProblemListView(ProblemViewMixin, generics.ListCreateAPIView):
+    serializer_class = ProblemSerializer
+    filterset_class = ProblemFilter
+
+    def create(self, request, *args, **kwargs):
+        serializer = ProblemWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        problem = problem_create(actor=request.user, **serializer.validated_data)
+        return self.problem_response(problem.pk, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    patch=extend_schema(request=ProblemWriteSerializer, responses=ProblemSerializer),
+)
+class ProblemDetailView(ProblemViewMixin, generics.RetrieveUpdateAPIView):
+    serializer_class = ProblemSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def update(self, request, *args, **kwargs):
+        problem = self.get_object()
+        serializer = ProblemWriteSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        problem_update(actor=request.user, problem_id=problem.pk, **serializer.validated_data)
+        return self.problem_response(problem.pk)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS)),
+    ],
+    request=OpenApiTypes.OBJECT,
+    responses=ProblemSerializer,
+)
+class ProblemActionView(ProblemViewMixin, generics.GenericAPIView):
+    """Any action of SPEC §3; the body holds its inputs. 409 wrong state, 403 wrong person."""
+
+    serializer_class = ProblemSerializer
+
+    def post(self, request, pk, action):
+        problem = perform_action(
+            problem_id=pk, action=action, actor=request.user, data=request.data
+        )
+        return self.problem_response(problem.pk)
+
+
+class ProblemChildMixin:
+    """Nested under problems/{id}/: the problem must be visible, else 404."""
+
+    def get_problem(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no problem
+            return None
+        if not hasattr(self, "_problem"):
+            self._problem = get_object_or_404(
+                visible_problems(self.request.user).select_related("lead_unit"),
+                pk=self.kwargs["pk"],
+            )
+        return self._problem
+
+
+@extend_schema_view(post=extend_schema(request=MeasureWriteSerializer, responses=MeasureSerializer))
+class ProblemMeasureListView(ProblemChildMixin, generics.ListCreateAPIView):
+    serializer_class = MeasureSerializer
+
+    def get_queryset(self):
+        return measure_list(self.request.user).filter(problem=self.get_problem()).order_by("seq")
+
+    def create(self, request, *args, **kwargs):
+        problem = self.get_problem()
+        serializer = MeasureWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        measure = measure_create(
+            actor=request.user, problem_id=problem.pk, **serializer.validated_data
+        )
+        data = MeasureSerializer(measure_list(request.user).get(pk=measure.pk)).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    patch=extend_schema(request=MeasureUpdateSerializer, responses=MeasureSerializer),
+)
+class MeasureDetailView(generics.RetrieveUpdateAPIView):
+    serializer_class = MeasureSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return measure_list(self.request.user)
+
+    def update(self, request, *args, **kwargs):
+        measure = self.get_object()
+        serializer = MeasureUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        measure_update(actor=request.user, measure_id=measure.pk, **serializer.validated_data)
+        return Response(MeasureSerializer(self.get_queryset().get(pk=measure.pk)).data)
