@@ -1,5 +1,6 @@
 """Project-wide API plumbing: the error shape of SPEC §9 and pagination."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -33,26 +34,51 @@ def error_body(code: str, detail: str, errors: dict | None = None) -> dict:
     return {"code": code, "detail": detail, "errors": errors or {}}
 
 
+def _messages(value) -> list[str]:
+    """Messages of one field, nested serializers included ("[1] content：…", "effective：…")."""
+    if isinstance(value, dict):
+        # DRF keys the errors of a list item by its 0-based index; people count from 1.
+        return [
+            f"[{key + 1}] {m}" if isinstance(key, int) else f"{key}：{m}"
+            for key, inner in value.items()
+            for m in _messages(inner)
+        ]
+    if isinstance(value, list):
+        if all(not isinstance(v, (dict, list)) for v in value):
+            return [str(v) for v in value]
+        return [
+            f"[{index}] {m}" if isinstance(item, (dict, list)) else m
+            for index, item in enumerate(value, 1)
+            for m in _messages(item)
+        ]
+    return [str(value)]
+
+
+def field_errors(errors: dict | None) -> dict[str, list[str]]:
+    """{field: [message, …]}: SPEC §9 maps each field name to a flat list of strings."""
+    return {str(key): _messages(value) for key, value in (errors or {}).items()}
+
+
 def _flatten(detail):
     """DRF error detail → (message, {field: [messages]})."""
     if isinstance(detail, dict):
-        errors = {
-            key: [str(m) for m in (value if isinstance(value, list) else [value])]
-            if not isinstance(value, dict)
-            else [str(value)]
-            for key, value in detail.items()
-        }
-        first = next(iter(errors.values()), [""])
-        return (first[0] if first else "输入有误。"), errors
+        errors = field_errors(detail)
+        first = next((m for messages in errors.values() for m in messages), "输入有误。")
+        return first, errors
     if isinstance(detail, list):
-        messages = [str(m) for m in detail]
+        messages = _messages(detail)
         return (messages[0] if messages else "输入有误。"), {"non_field_errors": messages}
     return str(detail), {}
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.detail, exc.errors), status=exc.status)
+        return Response(
+            error_body(exc.code, exc.detail, field_errors(exc.errors)), status=exc.status
+        )
+    if isinstance(exc, RequestDataTooBig):
+        # Non-file form fields beyond DATA_UPLOAD_MAX_MEMORY_SIZE: answer like a large file.
+        return Response(error_body("file_too_large", "请求内容过大。"), status=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)

@@ -75,3 +75,48 @@ def test_it_serves_the_api_docs(client, db):
     r = client.get("/api/docs/")
     assert r.status_code == 200
     assert b"swagger" in r.content.lower()
+
+
+def test_it_flattens_nested_field_errors_to_lists_of_strings(cast, api):
+    payload = {
+        "batch": cast.batch.pk,
+        "title": "t",
+        "description": "d",
+        "lead_unit": cast.unit_a.pk,
+        "source": "audit",
+        "measures": [{"content": "ok"}, {"due_date": "someday"}],
+    }
+    body = assert_error(
+        api(cast.oa).post("/api/v1/problems/", payload, format="json"),
+        400,
+        "validation_error",
+        "measures",
+    )
+    messages = body["errors"]["measures"]
+    assert all(isinstance(m, str) for m in messages)
+    assert any(m.startswith("[2] content：") for m in messages), messages
+    assert any(m.startswith("[2] due_date：") for m in messages), messages
+
+
+def test_it_flattens_nested_action_input_errors(cast, api, make_problem):
+    problem = make_problem("in_progress")
+    r = api(cast.admin_a).post(
+        f"/api/v1/problems/{problem.pk}/actions/request_closeout/",
+        {"summary": "完成", "self_check": {"effective": "maybe"}},
+        format="json",
+    )
+    body = assert_error(r, 400, "validation_error", "self_check")
+    assert body["errors"]["self_check"][0].startswith("effective：")
+
+
+def test_it_answers_413_for_oversized_form_fields(cast, api, make_problem, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    problem = make_problem("in_progress")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = api(cast.admin_a).post(
+        f"/api/v1/problems/{problem.pk}/evidence/",
+        {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4"), "description": "长" * 2000},
+        format="multipart",
+    )
+    assert_error(r, 413, "file_too_large")
