@@ -1,0 +1,147 @@
+"""seed_demo: a believable county through the real workflow, idempotent, every login works."""
+
+import datetime as dt
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from issues import demo
+from issues.models import (
+    Batch,
+    Campaign,
+    Category,
+    Evidence,
+    Measure,
+    Membership,
+    Problem,
+    ProgressReport,
+    ReviewRequest,
+    Status,
+    SupervisionAction,
+    Unit,
+)
+from issues.selectors.deadlines import Light, annotate_deadlines
+from ledger.models import LedgerEntry
+from ledger.services import ledger_verify
+from tests.conftest import SHANGHAI, TODAY
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+COUNTED = (
+    Unit,
+    User,
+    Membership,
+    Category,
+    Batch,
+    Campaign,
+    Problem,
+    Measure,
+    ProgressReport,
+    Evidence,
+    ReviewRequest,
+    SupervisionAction,
+    LedgerEntry,
+)
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def logins(output: str) -> str:
+    return output[output.index("网址") :]
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seed once for the module (it takes seconds), inside a transaction rolled back at the end.
+
+    Each test's own transaction nests inside it as a savepoint, so tests stay independent.
+    """
+    media = tmp_path_factory.mktemp("demo-media")
+    noon = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=SHANGHAI)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=str(media),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        time_machine.travel(noon, tick=False),
+        transaction.atomic(),
+    ):
+        yield SimpleNamespace(output=seed(), media=media)
+        transaction.set_rollback(True)
+
+
+def test_it_builds_about_sixty_problems_in_every_state(seeded):
+    states = Counter(Problem.objects.values_list("status", flat=True))
+    assert set(states) == set(Status.values)
+    assert 55 <= sum(states.values()) <= 65
+    assert f"问题 {sum(states.values())} 个" in seeded.output
+
+
+def test_it_writes_a_ledger_that_verifies_and_matches_every_problem(seeded):
+    assert ledger_verify().ok
+    for problem in Problem.objects.all():
+        entries = list(problem.ledger_entries.order_by("seq"))
+        assert entries[0].action == "create"
+        assert entries[-1].to_state == problem.status, problem.code
+
+
+def test_it_covers_the_episodes_a_demo_needs(seeded):
+    lights = set(annotate_deadlines(Problem.objects.all()).values_list("light", flat=True))
+    assert lights == set(Light.RANK)
+    assert Problem.objects.filter(reopen_count__gt=0, status=Status.IN_PROGRESS).exists()
+    assert Problem.objects.filter(rework_count__gt=0, status=Status.CLOSED).exists()
+    assert Problem.objects.filter(supervision_level="listed").exists()
+    assert Problem.objects.filter(cooperating_units__isnull=False).distinct().count() >= 5
+    extensions = Counter(
+        ReviewRequest.objects.filter(request_type="extension", kind="extend").values_list(
+            "status", flat=True
+        )
+    )
+    assert extensions["pending"] == 1 and extensions["approved"] >= 1
+    pending_closeouts = ReviewRequest.objects.filter(request_type="closeout", status="pending")
+    assert pending_closeouts.count() == Problem.objects.filter(status="closeout_review").count()
+    # Every problem that went through close-out carries evidence, and the files are real.
+    for problem in Problem.objects.filter(status__in=[Status.CLOSED, Status.CLOSEOUT_REVIEW]):
+        assert problem.evidence.exists(), problem.code
+    for evidence in Evidence.objects.all():
+        head = Path(seeded.media, evidence.file.name).read_bytes()[:4]
+        assert head == (b"%PDF" if evidence.file_name.endswith(".pdf") else b"\x89PNG")
+
+
+def test_a_second_run_changes_nothing_and_prints_the_same_logins(seeded):
+    before = counts()
+
+    again = seed()
+
+    assert counts() == before
+    assert "already seeded" in again
+    assert logins(again) == logins(seeded.output)
+
+
+def test_every_demo_user_can_log_in_with_the_demo_password(seeded):
+    usernames = demo.all_usernames()
+    assert User.objects.filter(username__in=usernames).count() == len(usernames)
+    for username in usernames:
+        assert authenticate(username=username, password=demo.DEMO_PASSWORD), username
+        assert username in seeded.output
+    assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == [
+        "admin"
+    ]
+    assert not User.objects.filter(is_staff=True).exclude(username="admin").exists()
