@@ -2,6 +2,8 @@
 
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from issues.models import Origin, Problem, Source, Status, Unit
 from issues.selectors.deadlines import Light
@@ -9,6 +11,16 @@ from issues.selectors.deadlines import Light
 
 class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """`?status=assigned,in_progress`: comma-separated, each value checked against the choices."""
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """Only `true` or `false`; anything else is a 400 rather than silently no filter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
 
 
 class ProblemOrdering(filters.OrderingFilter):
@@ -31,11 +43,7 @@ class ProblemFilter(filters.FilterSet):
     lead_unit = filters.NumberFilter(field_name="lead_unit_id")
     unit = filters.NumberFilter(method="filter_unit", label="单位（牵头或配合，含下级）")
     light = filters.ChoiceFilter(choices=[(name, name) for name in Light.RANK])
-    overdue = filters.TypedChoiceFilter(
-        field_name="is_overdue",
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
-    )
+    overdue = StrictBooleanFilter(field_name="is_overdue")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
     q = filters.CharFilter(method="filter_text", label="编号、标题或具体表现")

@@ -120,3 +120,11 @@ def test_it_answers_413_for_oversized_form_fields(cast, api, make_problem, setti
         format="multipart",
     )
     assert_error(r, 413, "file_too_large")
+
+
+def test_it_generates_the_schema_without_warnings(db, tmp_path):
+    from django.core.management import call_command
+
+    # --fail-on-warn turns any warning (an unresolvable serializer, a name clash) into an error.
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "s.yml"))
+    assert (tmp_path / "s.yml").read_text().startswith("openapi: 3")
