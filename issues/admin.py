@@ -18,10 +18,12 @@ from issues.models import (
     Campaign,
     Category,
     Evidence,
+    FollowUpReview,
     Measure,
     Membership,
     Problem,
     ProgressReport,
+    Regulation,
     ReviewRequest,
     ReviewStep,
     SupervisionAction,
@@ -128,6 +130,24 @@ class BatchAdmin(admin.ModelAdmin):
     readonly_fields = ("last_seq", "created_at")
 
 
+@admin.register(Regulation)
+class RegulationAdmin(admin.ModelAdmin):
+    """建章立制 is a register, not a ledger-relevant fact: superusers may keep it tidy."""
+
+    list_display = ("name", "doc_no", "kind", "unit", "issued_on")
+    list_filter = ("kind", "unit__kind")
+    list_select_related = ("unit",)
+    search_fields = ("name", "doc_no", "unit__name")
+    autocomplete_fields = ("unit", "problems")
+    readonly_fields = ("created_by", "created_at")
+    date_hierarchy = "issued_on"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("name", "lead_unit", "leader", "start_date", "end_date")
@@ -182,29 +202,27 @@ class SupervisionInline(ReadOnlyTabularInline):
 
 
 # Fields the workflow owns, or whose every change must be recorded in the ledger by its service.
-PROBLEM_READONLY = (
-    "code",
-    "batch",
-    "status",
-    "light",
-    "due_date",
-    "original_due_date",
+PROBLEM_DUTY = (
     "lead_unit",
     "cooperating_units",
     "owner",
+    "due_date",
+    "original_due_date",
     "supervision_level",
+)
+PROBLEM_RECORD = (
     "reopen_count",
     "rework_count",
     "closed_at",
     "closed_by",
+    "closed_on_time",
     "latest_progress",
     "created_by",
     "created_at",
     "updated_at",
 )
-PROBLEM_EDITABLE = tuple(
-    name for name in EDITABLE_FIELDS if name not in PROBLEM_READONLY and name != "lead_unit"
-)
+PROBLEM_READONLY = ("code", "batch", "status", "light", *PROBLEM_DUTY, *PROBLEM_RECORD)
+PROBLEM_EDITABLE = tuple(name for name in EDITABLE_FIELDS if name not in PROBLEM_READONLY)
 
 
 @admin.register(Problem)
@@ -239,34 +257,8 @@ class ProblemAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("code", "batch", "status", "light")}),
         (_("问题"), {"fields": PROBLEM_EDITABLE}),
-        (
-            _("责任与时限（由业务流程修改并记入台账）"),
-            {
-                "fields": (
-                    "lead_unit",
-                    "cooperating_units",
-                    "owner",
-                    "due_date",
-                    "original_due_date",
-                    "supervision_level",
-                )
-            },
-        ),
-        (
-            _("流程记录"),
-            {
-                "fields": (
-                    "reopen_count",
-                    "rework_count",
-                    "closed_at",
-                    "closed_by",
-                    "latest_progress",
-                    "created_by",
-                    "created_at",
-                    "updated_at",
-                )
-            },
-        ),
+        (_("责任与时限（由业务流程修改并记入台账）"), {"fields": PROBLEM_DUTY}),
+        (_("流程记录"), {"fields": PROBLEM_RECORD}),
     )
     inlines = (MeasureInline, ReviewRequestInline, SupervisionInline, EvidenceInline)
 
@@ -392,6 +384,16 @@ class ReviewStepAdmin(ReadOnlyAdmin):
     list_filter = ("step_kind", "decision")
     list_select_related = ("request", "reviewer")
     search_fields = ("request__problem__code", "opinion")
+
+
+@admin.register(FollowUpReview)
+class FollowUpReviewAdmin(ReadOnlyAdmin):
+    """A 回头看 result may reopen the problem, so only its service writes one."""
+
+    list_display = ("problem", "review_date", "result", "reviewer", "created_at")
+    list_filter = ("result",)
+    list_select_related = ("problem", "reviewer")
+    search_fields = ("problem__code", "findings")
 
 
 @admin.register(SupervisionAction)

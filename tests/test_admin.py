@@ -157,7 +157,8 @@ def test_a_closed_problem_is_shown_read_only(county, root_client):
 
 
 @pytest.mark.parametrize(
-    "model_name", ["measure", "evidence", "reviewrequest", "reviewstep", "supervisionaction"]
+    "model_name",
+    ["measure", "evidence", "reviewrequest", "reviewstep", "supervisionaction", "followupreview"],
 )
 def test_workflow_records_cannot_be_added_through_the_admin(county, root_client, model_name):
     assert root_client.get(reverse(f"admin:issues_{model_name}_add")).status_code == 403
