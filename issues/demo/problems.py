@@ -38,6 +38,7 @@ class DemoProblem:
     amount: str = ""
     origin: str = "new"
     progress: str = ""  # the latest progress, when the generic text would not do
+    regulation: tuple = ()  # 建章立制 made when closing: (name, doc number prefix, kind)
 
 
 Z, X = "ztjy", "xc"
@@ -58,6 +59,7 @@ PROBLEMS = [
         ),
         "closed",
         due=20,
+        regulation=("县委理论学习中心组学习研讨发言质量通报制度", "清办发", "new"),
     ),
     DemoProblem(
         Z,
@@ -92,6 +94,7 @@ PROBLEMS = [
         coop=("cgz",),
         extras=("rework",),
         severity="serious",
+        regulation=("基层党组织组织生活规范化工作手册", "清组发", "new"),
     ),
     DemoProblem(
         Z,
@@ -143,6 +146,7 @@ PROBLEMS = [
         "closed",
         due=10,
         campaign="jcjf",
+        regulation=("县委办公室发文计划管理办法", "清办发", "new"),
     ),
     DemoProblem(
         Z,
@@ -203,6 +207,7 @@ PROBLEMS = [
         "closed",
         due=-3,
         amount="1.26",
+        regulation=("县财政局公务接待管理办法", "清财发", "revised"),
     ),
     DemoProblem(
         Z,
@@ -376,6 +381,7 @@ PROBLEMS = [
         ("推行“一次告知、一表申请”，精简审批材料", "建立审批超时预警机制"),
         "closed",
         due=8,
+        regulation=("工程建设项目审批超时预警办法", "清建发", "new"),
     ),
     DemoProblem(
         Z,
@@ -458,6 +464,7 @@ PROBLEMS = [
         ("修订镇党委会议“第一议题”学习制度", "建立学习贯彻落实清单，逐项跟踪"),
         "closed",
         due=15,
+        regulation=("城关镇党委会议“第一议题”学习制度", "城党发", "revised"),
     ),
     DemoProblem(
         Z,
@@ -490,6 +497,7 @@ PROBLEMS = [
         amount="186.50",
         extras=("rework",),
         severity="serious",
+        regulation=("县财政局政府采购内部控制制度", "清财发", "revised"),
     ),
     DemoProblem(
         X,
@@ -554,6 +562,7 @@ PROBLEMS = [
         "closed",
         due=-2,
         amount="312.80",
+        regulation=("县政府投资项目变更管理办法", "清建发", "revised"),
     ),
     DemoProblem(
         X,
@@ -592,6 +601,7 @@ PROBLEMS = [
         "closed",
         due=12,
         amount="86.00",
+        regulation=("县卫生健康局固定资产管理制度", "清卫发", "revised"),
     ),
     DemoProblem(
         X,
@@ -706,6 +716,7 @@ PROBLEMS = [
         ("修订“三重一大”决策制度实施办法", "规范党委（党组）会议记录"),
         "closed",
         due=20,
+        regulation=("县委办公室“三重一大”决策制度实施办法", "清办发", "revised"),
     ),
     DemoProblem(
         X,
@@ -790,6 +801,7 @@ PROBLEMS = [
         ("规范公务用车派车审批和登记", "公务用车安装北斗定位系统"),
         "closed",
         due=2,
+        regulation=("柳店镇公务用车管理办法", "柳政发", "new"),
     ),
     DemoProblem(
         X,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from issues.models import Problem
+from issues.models import Problem, Regulation
 from issues.services.problems import (
     measure_create,
     measure_update,
@@ -374,8 +374,26 @@ class Walk:
             self.finish_work(label="补充")
         else:
             self.finish_work()
+        self.record_regulation()
         self.request_closeout()
         self.approve(len(self.batch.closeout_chain))
+
+    def record_regulation(self):
+        """建章立制: the rule the unit issued while rectifying. No ledger fact, and no service
+        writes the register yet, so the row is made directly."""
+        if not self.spec.regulation:
+            return
+        name, prefix, kind = self.spec.regulation
+        issued_on = self.c.day(-(2 + self.number % 10))
+        regulation = Regulation.objects.create(
+            name=name,
+            doc_no=f"{prefix}〔{issued_on.year}〕{self.number + 3}号",
+            kind=kind,
+            issued_on=issued_on,
+            unit=self.problem.lead_unit,
+            created_by=self.lly,
+        )
+        regulation.problems.add(self.problem)
 
     def to_long_term(self):
         self.start_work()

@@ -23,6 +23,7 @@ from issues.models import (
     Membership,
     Problem,
     ProgressReport,
+    Regulation,
     ReviewRequest,
     Status,
     SupervisionAction,
@@ -48,6 +49,7 @@ COUNTED = (
     Evidence,
     ReviewRequest,
     SupervisionAction,
+    Regulation,
     LedgerEntry,
 )
 
@@ -115,6 +117,7 @@ def test_it_covers_the_episodes_a_demo_needs(seeded):
         )
     )
     assert extensions["pending"] == 1 and extensions["approved"] >= 1
+    assert Regulation.objects.filter(problems__status=Status.CLOSED).count() >= 5
     pending_closeouts = ReviewRequest.objects.filter(request_type="closeout", status="pending")
     assert pending_closeouts.count() == Problem.objects.filter(status="closeout_review").count()
     # Every problem that went through close-out carries evidence, and the files are real.
