@@ -122,7 +122,8 @@ def _step_check(ctx: Context, request: ReviewRequest):
     """Raise unless the actor may decide the request's current step now.
 
     Separation of duties: nobody decides a step of their own request, nor two steps of one.
-    A reviewer whose step was just decided by someone else gets 409, not 403.
+    A reviewer whose step was just decided — by someone else, or by themselves a moment ago
+    (a double submit) — gets 409, not 403: exactly one of two concurrent actions wins.
     """
     user = ctx.actor
     steps = list(request.steps.all())
@@ -131,9 +132,12 @@ def _step_check(ctx: Context, request: ReviewRequest):
         raise InvalidTransition("该申请已无待审核环节。")
     if user is not None and request.applicant_id == user.pk:
         raise ActionForbidden("不能审核本人提交的申请。")
+    may_decide_current = may_decide_kind(ctx.access, ctx.problem, current.step_kind)
     if user is not None and any(s.reviewer_id == user.pk for s in steps if s.decision):
-        raise ActionForbidden("同一申请的不同环节须由不同人员审核。")
-    if may_decide_kind(ctx.access, ctx.problem, current.step_kind):
+        if may_decide_current:
+            raise ActionForbidden("同一申请的不同环节须由不同人员审核。")
+        raise InvalidTransition("该环节已审核。")
+    if may_decide_current:
         return current
     if any(s.decision and may_decide_kind(ctx.access, ctx.problem, s.step_kind) for s in steps):
         raise InvalidTransition("该环节已由他人审核。")
