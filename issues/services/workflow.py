@@ -343,8 +343,9 @@ def _withdraw_closeout(ctx: Context):
     )
 
 
-def _request_extension(ctx: Context):
-    p, data = ctx.problem, ctx.data
+def _extension_filing_check(ctx: Context):
+    """At most one pending extension; after the due date only an office role may file (§2)."""
+    p = ctx.problem
     if ctx.pending(RequestType.EXTENSION) is not None:
         raise InvalidTransition("已有待审核的延期申请。")
     today = timezone.localdate()
@@ -352,6 +353,11 @@ def _request_extension(ctx: Context):
         raise InvalidInput(
             "整改时限已过，须由整改办代为申请延期。", {"due_date": ["整改时限已过。"]}
         )
+
+
+def _request_extension(ctx: Context):
+    p, data = ctx.problem, ctx.data
+    _extension_filing_check(ctx)
     fields = dict(
         kind=data["kind"],
         reason=data["reason"],
@@ -689,8 +695,11 @@ def allowed_actions(problem: Problem, user) -> list[str]:
             check_available(spec, ctx)
         except (InvalidTransition, ActionForbidden):
             continue
-        if name == "request_extension" and ctx.pending(RequestType.EXTENSION) is not None:
-            continue
+        if name == "request_extension":
+            try:
+                _extension_filing_check(ctx)
+            except (InvalidTransition, InvalidInput):
+                continue
         allowed.append(name)
     return allowed
 
