@@ -37,15 +37,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` run only in the full-stack run; the command is the same."""
+    """The suite skips what this environment cannot run, so CI calls one command twice:
+    `postgres` tests need PostgreSQL, `redis` tests a Redis broker, `browser` tests Chromium."""
     from django.conf import settings
 
-    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (runs in the full-stack run)")
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    on_redis = settings.CELERY_BROKER_URL.startswith("redis://")
+    has_chromium = shutil.which("chromium") is not None or os.path.exists("/usr/bin/chromium")
+    reasons = {
+        "postgres": None if on_postgres else "needs PostgreSQL (runs in the full-stack run)",
+        "redis": None if on_redis else "needs a Redis broker (runs in the full-stack run)",
+        "browser": None if has_chromium else "needs Debian's chromium",
+    }
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        for marker, reason in reasons.items():
+            if reason and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+                break
 
 
 @pytest.fixture(autouse=True)
