@@ -99,11 +99,17 @@ def reminder_deliver(reminder_id: int) -> bool:
 
 
 def reminders_recover(now=None) -> int:
-    """Rows left `sending` by a crashed worker go back to `pending` once their lease expires."""
+    """Rows left `sending` by a crashed worker go back to `pending` once their lease expires.
+
+    A crash counts as an attempt: a row whose delivery killed its worker MAX_ATTEMPTS times
+    is `failed`, not retried forever (inline delivery would starve every row queued after it).
+    """
     now = now or timezone.now()
-    return Reminder.objects.filter(state=ReminderState.SENDING, claimed_at__lt=now - LEASE).update(
-        state=ReminderState.PENDING, enqueued_at=None
+    stale = Reminder.objects.filter(state=ReminderState.SENDING, claimed_at__lt=now - LEASE)
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        state=ReminderState.FAILED, last_error="delivery did not finish (worker lost)"
     )
+    return stale.update(state=ReminderState.PENDING, enqueued_at=None)
 
 
 def reminders_dispatch(now=None, limit: int = 5000) -> list[int]:

@@ -155,9 +155,12 @@ def webhooks_dispatch(now=None, limit: int = 1000) -> list[int]:
     from .tasks import deliver_webhook
 
     now = now or timezone.now()
-    WebhookDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - LEASE).update(
-        state=DeliveryState.PENDING
+    stale = WebhookDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - LEASE)
+    # A crash counts as an attempt: a delivery that keeps killing its worker ends `failed`.
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        state=DeliveryState.FAILED, last_error="delivery did not finish (worker lost)"
     )
+    stale.update(state=DeliveryState.PENDING)
     ids = list(
         WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
