@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", include("issues.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("issues.web_urls")),
 ]
 
 handler404 = "tracker.api.page_not_found"

@@ -1,0 +1,214 @@
+"""Workflow action forms, built from each action's input serializer (issues.services.inputs).
+
+The pages never restate what an action needs: the fields, which are required and their
+choices come from the same serializer that `perform_action` validates with, so the API and
+the pages accept exactly the same input. This module only adds Chinese labels, widgets and
+the parsing of a posted form into the serializer's data.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from issues.services.workflow import ACTIONS
+
+# The workflow's labels (issues.services.workflow.ACTIONS), listed so that makemessages picks
+# them up for the English catalogue; a label missing here simply stays Chinese.
+ACTION_LABEL_MSGIDS = [
+    gettext_noop("提交"),
+    gettext_noop("清单审核通过"),
+    gettext_noop("回炉"),
+    gettext_noop("交办"),
+    gettext_noop("签收"),
+    gettext_noop("申请销号"),
+    gettext_noop("销号审核通过"),
+    gettext_noop("退回"),
+    gettext_noop("撤回销号申请"),
+    gettext_noop("申请延期/转长期"),
+    gettext_noop("延期审核通过"),
+    gettext_noop("延期审核退回"),
+    gettext_noop("纳入日常管理"),
+    gettext_noop("撤销"),
+    gettext_noop("反弹重改"),
+    gettext_noop("督办"),
+]
+
+TEXTAREAS = {"comment", "summary", "reason", "progress_so_far", "stage_goal", "content"}
+
+FIELD_LABELS = {
+    "comment": _("意见"),
+    "due_date": _("整改时限"),
+    "new_due_date": _("新整改时限"),
+    "summary": _("整改完成情况"),
+    "self_check": _("自查情况"),
+    "evidence": _("随附佐证材料"),
+    "kind": _("类型"),
+    "requested_due_date": _("申请延至"),
+    "reason": _("理由"),
+    "progress_so_far": _("目前进展"),
+    "stage_goal": _("阶段目标"),
+    "next_review_date": _("下次复核日期"),
+    "content": _("督办内容"),
+    "reply_due_date": _("回复期限"),
+}
+# Where one field means something specific to an action.
+ACTION_FIELD_LABELS = {
+    ("approve_closeout", "comment"): _("审核意见"),
+    ("approve_extension", "comment"): _("审核意见"),
+    ("approve_list", "comment"): _("审核意见"),
+    ("reject_closeout", "comment"): _("补充整改要求"),
+    ("reject_closeout", "new_due_date"): _("新整改时限（可选）"),
+    ("reject_extension", "comment"): _("退回理由"),
+    ("return_list", "comment"): _("回炉意见"),
+    ("withdraw", "comment"): _("撤销理由"),
+    ("to_routine", "comment"): _("纳入日常管理的理由"),
+    ("reopen", "comment"): _("反弹情况及重新整改要求"),
+    ("reopen", "new_due_date"): _("新整改时限"),
+    ("request_extension", "kind"): _("申请类型"),
+    ("request_extension", "reason"): _("延期理由"),
+    ("supervise", "kind"): _("督办方式"),
+    ("acknowledge", "comment"): _("签收说明（可选）"),
+    ("submit", "comment"): _("提交说明（可选）"),
+}
+HELP = {
+    ("request_extension", "requested_due_date"): _("申请延期时必填，须晚于当前整改时限。"),
+    ("request_extension", "stage_goal"): _("转长期坚持时必填。"),
+    ("request_extension", "next_review_date"): _("转长期坚持时必填。"),
+    ("request_closeout", "evidence"): _("勾选与本次申请直接相关的材料；问题下须至少有一份材料。"),
+    ("assign", "due_date"): _("不填则沿用已登记的整改时限。"),
+    ("approve_list", "due_date"): _("不填则沿用已登记的整改时限。"),
+}
+SELF_CHECK_LABELS = {
+    "measures_done": _("措施全部落实"),
+    "effective": _("成效明显"),
+    "generalized": _("举一反三"),
+    "mechanism": _("建章立制"),
+}
+
+# Actions that end, undo or send work back: the page asks before submitting them.
+CONFIRM = {
+    "withdraw": _("确定撤销该问题吗？撤销后问题不再整改，且不能恢复。"),
+    "to_routine": _("确定将该问题纳入日常管理吗？此后不再按整改问题跟踪。"),
+    "reject_closeout": _("确定退回该销号申请吗？问题将回到整改中。"),
+    "return_list": _("确定将该问题回炉修改吗？"),
+    "reject_extension": _("确定退回该延期申请吗？"),
+    "withdraw_closeout": _("确定撤回销号申请吗？"),
+}
+PRIMARY = {
+    "submit",
+    "approve_list",
+    "assign",
+    "acknowledge",
+    "request_closeout",
+    "approve_closeout",
+    "approve_extension",
+}
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    widget: str  # text, textarea, date, select, checkgroup, evidence
+    required: bool
+    choices: list = field(default_factory=list)  # (value, label, checked)
+    help: str = ""
+    value: str = ""
+    errors: list = field(default_factory=list)
+
+
+@dataclass
+class ActionForm:
+    name: str
+    label: str
+    fields: list
+    style: str  # primary, danger, secondary
+    confirm: str = ""
+    errors: list = field(default_factory=list)  # messages not tied to a field
+    open: bool = False
+
+
+def _label(action, name):
+    return ACTION_FIELD_LABELS.get((action, name)) or FIELD_LABELS.get(name, name)
+
+
+def _errors(errors, name) -> list[str]:
+    value = errors.get(name)
+    if value is None:
+        return []
+    if isinstance(value, dict):  # nested serializer (self_check)
+        return [str(m) for messages in value.values() for m in messages]
+    return [str(m) for m in (value if isinstance(value, list) else [value])]
+
+
+def action_form(name, *, evidence=(), values=None, errors=None, detail="") -> ActionForm:
+    """The form of action `name`; `values`/`errors` re-fill it after a failed POST."""
+    spec = ACTIONS[name]
+    values = values if values is not None else {}
+    errors = errors or {}
+    fields = []
+    for fname, sfield in spec.input().fields.items():
+        required = bool(sfield.required)
+        if isinstance(sfield, serializers.CharField) and sfield.required:
+            required = not sfield.allow_blank
+        f = Field(
+            name=fname,
+            label=_label(name, fname),
+            widget="text",
+            required=required,
+            help=HELP.get((name, fname), ""),
+            value=values.get(fname, ""),
+            errors=_errors(errors, fname),
+        )
+        if isinstance(sfield, serializers.Serializer):  # SelfCheck
+            f.widget = "checkgroup"
+            f.choices = [
+                (sub, SELF_CHECK_LABELS.get(sub, sub), values.get(f"{fname}.{sub}") == "on")
+                for sub in sfield.fields
+            ]
+        elif isinstance(sfield, serializers.ListField):  # evidence ids
+            f.widget = "evidence"
+            chosen = set(values.getlist(fname)) if hasattr(values, "getlist") else set()
+            f.choices = [(str(e.pk), e.file_name, str(e.pk) in chosen) for e in evidence]
+        elif isinstance(sfield, serializers.ChoiceField):
+            f.widget = "select"
+            f.choices = [
+                (str(k), v, values.get(fname) == str(k)) for k, v in sfield.choices.items()
+            ]
+        elif isinstance(sfield, serializers.DateField):
+            f.widget = "date"
+        elif fname in TEXTAREAS:
+            f.widget = "textarea"
+        fields.append(f)
+    known = {f.name for f in fields}
+    loose = [m for key in errors if key not in known for m in _errors(errors, key)]
+    if detail and detail not in loose and not any(f.errors for f in fields):
+        loose.insert(0, detail)
+    return ActionForm(
+        name=name,
+        label=gettext(spec.label),
+        fields=fields,
+        style="danger" if name in CONFIRM else ("primary" if name in PRIMARY else "secondary"),
+        confirm=str(CONFIRM.get(name, "")),
+        errors=loose,
+        open=bool(errors or detail),
+    )
+
+
+def action_data(name, post) -> dict:
+    """A posted action form → the serializer's input (absent dates stay absent)."""
+    data = {}
+    for fname, sfield in ACTIONS[name].input().fields.items():
+        if isinstance(sfield, serializers.Serializer):
+            data[fname] = {sub: f"{fname}.{sub}" in post for sub in sfield.fields}
+        elif isinstance(sfield, serializers.ListField):
+            data[fname] = [int(v) for v in post.getlist(fname) if v.isdigit()]
+        elif isinstance(sfield, serializers.DateField | serializers.ChoiceField):
+            value = post.get(fname, "").strip()
+            if value:
+                data[fname] = value
+        elif fname in post:
+            data[fname] = post.get(fname, "").strip()
+    return data

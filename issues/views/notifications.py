@@ -1,0 +1,86 @@
+"""The user's notifications (通知): list, open (marks read, goes to the problem), mark read.
+
+The pages are the product's outer edge and compose both apps; the domain
+(issues.models/services/selectors) still never imports notifications/. A notification is
+only ever read or marked read by its recipient: every query below filters on it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from issues.selectors.scope import visible_problems
+from issues.views.common import safe_next
+from notifications.models import Notification
+
+PAGE_SIZE = 50
+
+
+def notifications_for(user, *, unread=None):
+    qs = Notification.objects.filter(recipient=user)
+    if unread:
+        qs = qs.filter(read_at=None)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def unread_notifications(user, limit):
+    """(the newest unread notifications, how many are unread)."""
+    return list(notifications_for(user, unread=True)[:limit]), unread_count(user)
+
+
+@require_GET
+@login_required
+def notification_index(request):
+    only_unread = request.GET.get("unread") == "true"
+    qs = notifications_for(request.user, unread=True if only_unread else None)
+    page = Paginator(qs.select_related("problem"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "issues/notifications.html",
+        {"page": page, "only_unread": only_unread, "unread": unread_count(request.user)},
+    )
+
+
+def _mark(user, pk):
+    notification = get_object_or_404(Notification.objects.filter(recipient=user), pk=pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@require_GET
+@login_required
+def notification_open(request, pk):
+    """One click from the notification to the work: mark it read, go to its problem."""
+    notification = _mark(request.user, pk)
+    problem_id = notification.problem_id
+    if problem_id and visible_problems(request.user).filter(pk=problem_id).exists():
+        return redirect(reverse("web:problem-detail", args=[problem_id]))
+    return redirect(reverse("web:notifications"))
+
+
+@require_POST
+@login_required
+def notification_read(request, pk):
+    _mark(request.user, pk)
+    return redirect(safe_next(request, reverse("web:notifications")))
+
+
+@require_POST
+@login_required
+def notification_read_all(request):
+    count = Notification.objects.filter(recipient=request.user, read_at=None).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": count})
+    return redirect(reverse("web:notifications"))

@@ -1,0 +1,195 @@
+"""What the problem page posts: workflow actions, measures, progress, evidence, replies.
+
+Each handler finds the problem through scope (404 outside it), parses the form, calls one
+service and redirects with a message. A domain error re-renders the page with the error in
+place and the HTTP status of the error (400, 403, 409, 413, 415).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from issues.exceptions import DomainError, NotFound
+from issues.models import MeasureStatus, SupervisionAction
+from issues.selectors.scope import visible_problems
+from issues.services.problems import measure_create, measure_update
+from issues.services.reports import evidence_upload, progress_report_create
+from issues.services.supervision import supervision_reply
+from issues.services.workflow import ACTIONS, perform_action
+from issues.views.actions import action_data
+from issues.views.common import safe_next
+from issues.views.forms import (
+    EvidenceForm,
+    MeasureDoneForm,
+    MeasureEditForm,
+    MeasureForm,
+    ProgressForm,
+    ReplyForm,
+    add_domain_errors,
+)
+from issues.views.problem_page import load_problem, render_problem
+
+
+def _visible(user, pk):
+    return get_object_or_404(visible_problems(user).select_related("lead_unit"), pk=pk)
+
+
+def _page(pk):
+    return reverse("web:problem-detail", args=[pk])
+
+
+def _failed(request, pk, exc, **overrides):
+    """Re-render the page: field errors go on the form, 403/409 become a banner on top."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.detail)
+    if exc.status in (403, 409):
+        overrides["page_error"] = exc.detail
+        overrides.pop("action", None)
+    else:
+        for form in overrides.get("forms", {}).values():
+            add_domain_errors(form, exc)
+    return render_problem(request, pk, status=exc.status, **overrides)
+
+
+@require_POST
+@login_required
+def problem_action(request, pk, action):
+    _visible(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404("unknown action")
+    try:
+        perform_action(
+            problem_id=pk, action=action, actor=request.user, data=action_data(action, request.POST)
+        )
+    except DomainError as exc:
+        if request.POST.get("from") == "reviews":
+            from issues.views.reviews import render_reviews
+
+            if isinstance(exc, NotFound):
+                raise Http404(exc.detail) from exc
+            return render_reviews(
+                request, status=exc.status, failed=(pk, action, request.POST, exc)
+            )
+        return _failed(request, pk, exc, action=(action, request.POST, exc))
+    messages.success(request, _("已完成：%(action)s") % {"action": _(ACTIONS[action].label)})
+    return redirect(safe_next(request, _page(pk)))
+
+
+@require_POST
+@login_required
+def measure_add(request, pk):
+    problem = load_problem(request.user, pk)
+    form = MeasureForm(request.POST, user=request.user, problem=problem)
+    if form.is_valid():
+        try:
+            measure_create(actor=request.user, problem_id=pk, **form.cleaned_data)
+        except DomainError as exc:
+            return _failed(request, pk, exc, forms={"measure": form})
+        messages.success(request, _("已新增整改措施。"))
+        return redirect(_page(pk) + "#measures")
+    return render_problem(request, pk, status=400, forms={"measure": form})
+
+
+def _measure(request, measure_id):
+    """The measure and its problem, both through scope."""
+    problem_ids = visible_problems(request.user).values("pk")
+    from issues.models import Measure
+
+    measure = get_object_or_404(Measure.objects.filter(problem_id__in=problem_ids), pk=measure_id)
+    return measure, load_problem(request.user, measure.problem_id)
+
+
+@require_POST
+@login_required
+def measure_edit(request, measure_id):
+    measure, problem = _measure(request, measure_id)
+    form = MeasureEditForm(
+        request.POST, prefix=f"m{measure.pk}", user=request.user, problem=problem
+    )
+    key = f"measure-{measure.pk}"
+    if form.is_valid():
+        try:
+            measure_update(actor=request.user, measure_id=measure.pk, **form.cleaned_data)
+        except DomainError as exc:
+            return _failed(request, problem.pk, exc, forms={key: form})
+        messages.success(request, _("已更新第%(seq)s条措施。") % {"seq": measure.seq})
+        return redirect(_page(problem.pk) + "#measures")
+    return render_problem(request, problem.pk, status=400, forms={key: form})
+
+
+@require_POST
+@login_required
+def measure_done(request, measure_id):
+    measure, problem = _measure(request, measure_id)
+    form = MeasureDoneForm(request.POST, prefix=f"d{measure.pk}")
+    key = f"done-{measure.pk}"
+    if form.is_valid():
+        try:
+            measure_update(
+                actor=request.user,
+                measure_id=measure.pk,
+                status=MeasureStatus.DONE,
+                done_note=form.cleaned_data["done_note"],
+            )
+        except DomainError as exc:
+            return _failed(request, problem.pk, exc, forms={key: form})
+        messages.success(request, _("第%(seq)s条措施已标记完成。") % {"seq": measure.seq})
+        return redirect(_page(problem.pk) + "#measures")
+    return render_problem(request, problem.pk, status=400, forms={key: form})
+
+
+@require_POST
+@login_required
+def progress_add(request, pk):
+    problem = load_problem(request.user, pk)
+    form = ProgressForm(request.POST, problem=problem)
+    if form.is_valid():
+        try:
+            progress_report_create(actor=request.user, problem_id=pk, **form.cleaned_data)
+        except DomainError as exc:
+            return _failed(request, pk, exc, forms={"progress": form})
+        messages.success(request, _("已报送整改进展。"))
+        return redirect(_page(pk) + "#progress")
+    return render_problem(request, pk, status=400, forms={"progress": form})
+
+
+@require_POST
+@login_required
+def evidence_add(request, pk):
+    problem = load_problem(request.user, pk)
+    form = EvidenceForm(request.POST, request.FILES, problem=problem)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            evidence_upload(actor=request.user, problem_id=pk, upload=data.pop("file"), **data)
+        except DomainError as exc:
+            return _failed(request, pk, exc, forms={"evidence": form})
+        messages.success(request, _("已上传佐证材料。"))
+        return redirect(_page(pk) + "#evidence")
+    return render_problem(request, pk, status=400, forms={"evidence": form})
+
+
+@require_POST
+@login_required
+def supervision_reply_post(request, supervision_id):
+    problem_ids = visible_problems(request.user).values("pk")
+    supervision = get_object_or_404(
+        SupervisionAction.objects.filter(problem_id__in=problem_ids), pk=supervision_id
+    )
+    form = ReplyForm(request.POST, prefix=f"s{supervision.pk}")
+    key = f"reply-{supervision.pk}"
+    pk = supervision.problem_id
+    if form.is_valid():
+        try:
+            supervision_reply(
+                actor=request.user, supervision_id=supervision.pk, reply=form.cleaned_data["reply"]
+            )
+        except DomainError as exc:
+            return _failed(request, pk, exc, forms={key: form})
+        messages.success(request, _("已回复督办。"))
+        return redirect(safe_next(request, _page(pk) + "#supervision"))
+    return render_problem(request, pk, status=400, forms={key: form})

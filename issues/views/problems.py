@@ -1,0 +1,132 @@
+"""The problem list (问题台账): the API's filters as a GET form, sortable, 50 a page.
+
+Filtering is the API's own FilterSet (issues.api.filters.ProblemFilter) on the same scoped
+selector, so the page, the API and the export link always agree on what a filter means. The
+page costs a constant number of queries whatever the page size.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from issues.api.filters import ProblemFilter
+from issues.models import Batch, Category, Source, Status
+from issues.selectors.problems import problem_list
+from issues.selectors.scope import scope_units, visible_campaigns
+from issues.selectors.stats import stats_summary
+from issues.views.common import light_choices, light_display
+
+PAGE_SIZE = 50
+EXPORT_PATHS = {"xlsx": "/api/v1/exports/ledger.xlsx", "csv": "/api/v1/exports/ledger.csv"}
+SORTS = [
+    ("due_date", _("整改时限")),
+    ("code", _("问题编号")),
+    ("created_at", _("登记时间")),
+]
+
+
+class FilterForm(forms.Form):
+    """The visible form; its names are the API's query parameters (SPEC §9)."""
+
+    q = forms.CharField(label=_("关键词"), required=False)
+    batch = forms.ChoiceField(label=_("整改批次"), required=False)
+    campaign = forms.ChoiceField(label=_("专项整治"), required=False)
+    source = forms.ChoiceField(label=_("问题来源"), required=False)
+    category = forms.ChoiceField(label=_("问题类别"), required=False)
+    status = forms.ChoiceField(label=_("整改状态"), required=False)
+    light = forms.ChoiceField(label=_("预警"), required=False)
+    unit = forms.ChoiceField(label=_("单位（含配合、下级）"), required=False)
+    overdue = forms.ChoiceField(
+        label=_("是否逾期"),
+        required=False,
+        choices=[("", _("全部")), ("true", _("已逾期")), ("false", _("未逾期"))],
+    )
+    due_after = forms.DateField(
+        label=_("时限自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_before = forms.DateField(
+        label=_("时限至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        every = [("", _("全部"))]
+        self.fields["batch"].choices = every + list(Batch.objects.values_list("pk", "name"))
+        self.fields["campaign"].choices = every + list(
+            visible_campaigns(user).values_list("pk", "name")
+        )
+        self.fields["source"].choices = every + list(Source.choices)
+        self.fields["category"].choices = every + list(Category.objects.values_list("pk", "name"))
+        self.fields["status"].choices = every + list(Status.choices)
+        self.fields["light"].choices = every + light_choices()
+        # Indented by depth, so a township's villages read as part of it.
+        units = list(scope_units(user).order_by("path").values_list("pk", "name", "path"))
+        top = min((path.count("/") for _pk, _name, path in units), default=0)
+        self.fields["unit"].choices = every + [
+            (pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in units
+        ]
+
+
+def _query(params, **changes) -> str:
+    items = {k: v for k, v in params.items() if v not in ("", None)}
+    items.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        items.pop(key, None)
+    return urlencode(items)
+
+
+def _sort_links(params):
+    current = params.get("ordering", "")
+    links = []
+    for key, label in SORTS:
+        if current == key:
+            target, state = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            target, state = key, "descending"
+        else:
+            target, state = key, ""
+        links.append(
+            {
+                "key": key,
+                "label": label,
+                "url": "?" + _query(params, ordering=target, page=None),
+                "state": state,
+            }
+        )
+    return {link["key"]: link for link in links}
+
+
+@require_GET
+@login_required
+def problem_index(request):
+    user = request.user
+    params = request.GET.dict()
+    filterset = ProblemFilter(request.GET, queryset=problem_list(user), request=request)
+    problems = filterset.qs
+    paginator = Paginator(problems, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for problem in rows:
+        problem.light_info = light_display(problem.light)
+    export_query = _query(params, page=None)
+    return render(
+        request,
+        "issues/problem_list.html",
+        {
+            "form": FilterForm(request.GET or None, user=user),
+            "filter_errors": filterset.errors,
+            "filtered": any(v for k, v in params.items() if k not in ("page", "ordering")),
+            "page": page,
+            "rows": rows,
+            "summary": stats_summary(problems),
+            "sorts": _sort_links(params),
+            "export_xlsx": EXPORT_PATHS["xlsx"] + ("?" + export_query if export_query else ""),
+            "export_csv": EXPORT_PATHS["csv"] + ("?" + export_query if export_query else ""),
+            "page_query": _query(params, page=None),
+        },
+    )

@@ -1,0 +1,118 @@
+"""The review inbox (审核): every step this user may decide now, with what the decision
+needs on one screen — the request, its self-check and evidence, the problem's key fields,
+earlier opinions — and approve / reject in place.
+
+The inbox is issues.selectors.reviews.pending_reviews (the API's /reviews/pending/), and the
+buttons are the workflow's allowed_actions, so the page offers exactly what the API allows.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from issues.models import Evidence, RequestType, ReviewRequest, ReviewStep, StepKind
+from issues.selectors.deadlines import measure_is_overdue
+from issues.selectors.problems import problem_list
+from issues.selectors.reviews import pending_reviews
+from issues.services.workflow import allowed_actions
+from issues.views.actions import SELF_CHECK_LABELS, action_form
+from issues.views.common import light_display
+
+DECISIONS = {
+    RequestType.CLOSEOUT: ("approve_closeout", "reject_closeout"),
+    RequestType.EXTENSION: ("approve_extension", "reject_extension"),
+}
+
+
+def render_reviews(request, *, status=200, failed=None):
+    """`failed` = (problem id, action, posted values, DomainError) re-fills one form."""
+    user = request.user
+    inbox = pending_reviews(user)
+    problem_ids = {r.problem for r in inbox}
+    problems = {
+        p.pk: p
+        for p in problem_list(user)
+        .filter(pk__in=problem_ids)
+        .select_related("responsible_leader", "category")
+    }
+    steps = ReviewStep.objects.select_related("reviewer").order_by("position")
+    requests = {
+        r.pk: r
+        for r in ReviewRequest.objects.filter(pk__in=[i.request_id for i in inbox])
+        .select_related("applicant")
+        .prefetch_related(Prefetch("steps", queryset=steps), "evidence")
+    }
+    evidence = {}
+    for e in Evidence.objects.filter(problem_id__in=problem_ids).select_related("uploaded_by"):
+        evidence.setdefault(e.problem_id, []).append(e)
+
+    page_error = ""
+    items = []
+    for pending in inbox:
+        problem, review = problems.get(pending.problem), requests.get(pending.request_id)
+        if problem is None or review is None:
+            continue
+        problem.light_info = light_display(problem.light)
+        measures = list(problem.measures.all())
+        for m in measures:
+            m.is_overdue = measure_is_overdue(m, problem.status)
+        files = evidence.get(problem.pk, [])
+        allowed = set(allowed_actions(problem, user))
+        forms = []
+        for name in DECISIONS[review.request_type]:
+            if name not in allowed:
+                continue
+            if failed and failed[0] == problem.pk and failed[1] == name:
+                exc = failed[3]
+                if exc.status in (403, 409):
+                    forms.append(action_form(name, evidence=files))
+                else:
+                    forms.append(
+                        action_form(
+                            name,
+                            evidence=files,
+                            values=failed[2],
+                            errors=exc.errors,
+                            detail=exc.detail,
+                        )
+                    )
+            else:
+                forms.append(action_form(name, evidence=files))
+        review.current = review.current_step()
+        review.is_closeout = review.request_type == RequestType.CLOSEOUT
+        items.append(
+            {
+                "prefix": f"r{review.pk}",
+                "request": review,
+                "problem": problem,
+                "step_label": StepKind(pending.step_kind).label,
+                "measures": measures,
+                "evidence": files,
+                "self_check": _self_check(review),
+                "forms": forms,
+            }
+        )
+    shown = failed and any(f.name == failed[1] and f.open for i in items for f in i["forms"])
+    if failed and not shown:
+        # Refused (403/409) or no longer in the inbox: the reason goes on top of the page.
+        page_error = page_error or failed[3].detail
+    return render(
+        request,
+        "issues/reviews.html",
+        {"items": items, "page_error": page_error, "review_url": reverse("web:reviews")},
+        status=status,
+    )
+
+
+def _self_check(review):
+    if review.request_type != RequestType.CLOSEOUT:
+        return []
+    return [(label, bool(review.self_check.get(key))) for key, label in SELF_CHECK_LABELS.items()]
+
+
+@require_GET
+@login_required
+def review_index(request):
+    return render_reviews(request)

@@ -1,0 +1,64 @@
+"""The web pages (SPEC §8). Mounted at the site root by tracker/urls.py."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.i18n import set_language
+
+from issues.views import home, notifications, problem_page, problem_posts, problems, reviews
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
+        name="password-change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password-change-done",
+    ),
+    path("i18n/setlang/", set_language, name="set-language"),
+    path("problems/", problems.problem_index, name="problems"),
+    path("problems/<int:pk>/", problem_page.problem_detail, name="problem-detail"),
+    path(
+        "problems/<int:pk>/actions/<str:action>/",
+        problem_posts.problem_action,
+        name="problem-action",
+    ),
+    path("problems/<int:pk>/measures/", problem_posts.measure_add, name="measure-add"),
+    path("problems/<int:pk>/progress/", problem_posts.progress_add, name="progress-add"),
+    path("problems/<int:pk>/evidence/", problem_posts.evidence_add, name="evidence-add"),
+    path("measures/<int:measure_id>/", problem_posts.measure_edit, name="measure-edit"),
+    path("measures/<int:measure_id>/done/", problem_posts.measure_done, name="measure-done"),
+    path(
+        "supervisions/<int:supervision_id>/reply/",
+        problem_posts.supervision_reply_post,
+        name="supervision-reply",
+    ),
+    path("reviews/", reviews.review_index, name="reviews"),
+    path("notifications/", notifications.notification_index, name="notifications"),
+    path(
+        "notifications/<int:pk>/open/",
+        notifications.notification_open,
+        name="notification-open",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.notification_read,
+        name="notification-read",
+    ),
+    path(
+        "notifications/read-all/",
+        notifications.notification_read_all,
+        name="notifications-read-all",
+    ),
+]
