@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from issues.api.fields import ScopedPrimaryKeyField, scoped_unit
 from issues.models import Membership, Role, Unit
-from issues.selectors.scope import scope_units, visible_users
+from issues.selectors.scope import scope_units, visible_memberships, visible_users
 from issues.services import org
 
 User = get_user_model()
@@ -90,10 +90,6 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["id", "user", "unit", "role"]
         validators = []  # the service answers a duplicate grant
-
-
-def visible_memberships(user):
-    return Membership.objects.filter(unit_id__in=scope_units(user).values("pk"))
 
 
 class MembershipListView(generics.ListCreateAPIView):

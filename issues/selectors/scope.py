@@ -124,6 +124,11 @@ def visible_users(user):
     )
 
 
+def visible_memberships(user) -> QuerySet[Membership]:
+    """Memberships held in a unit of the user's scope."""
+    return Membership.objects.filter(unit_id__in=scope_units(user).values("pk"))
+
+
 def visible_campaigns(user) -> QuerySet[Campaign]:
     """Campaigns led by a unit in the user's scope."""
     if access_for(user).sees_everything:
@@ -138,6 +143,7 @@ __all__ = [
     "scope_units",
     "scope_units_for_roles",
     "visible_campaigns",
+    "visible_memberships",
     "visible_problems",
     "visible_users",
 ]
