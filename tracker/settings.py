@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "ledger",
     "issues",
@@ -154,6 +155,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "检视整改问题台账的公开 REST 接口（SPEC §9）。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Three models have a `status`; name their enums instead of letting hashes decide.
     "ENUM_NAME_OVERRIDES": {
