@@ -17,16 +17,15 @@ from issues.models import Batch, Measure, Problem, ReviewRequest, ReviewStep
 from ledger.models import LedgerEntry
 
 from .chain import LEDGER_COLUMNS, Chain
-from .org import build_org
-from .problems import (
+from .columns import (
     COOPERATING_COLUMNS,
     MEASURE_COLUMNS,
     PROBLEM_COLUMNS,
     REQUEST_COLUMNS,
     STEP_COLUMNS,
-    Dice,
-    ProblemMaker,
 )
+from .org import build_org
+from .problems import Dice, ProblemMaker
 from .writer import IndexesDeferred, TableWriter, next_ids, reset_sequences
 
 CHUNK = 20_000  # problems between progress lines
