@@ -143,3 +143,17 @@ def test_it_moves_future_reminders_when_an_extension_is_approved(
     _today.move_to(at(dt.date(2026, 4, 30)))
     run_cycle()
     assert sent("due_today").get(recipient=cast.admin_a).due_date == dt.date(2026, 4, 30)
+
+
+def test_a_problem_whose_ladder_has_ended_is_advanced_to_no_date(
+    run_cycle, cast, make_problem, _today
+):
+    """The close-out request waits for review: review_pending fires after 5 days, then
+    nothing more is due. The scan must store "no next date" (a typed NULL on PostgreSQL)."""
+    problem = make_problem("closeout_review", due_date=dt.date(2026, 6, 30))
+    assert Problem.objects.get(pk=problem.pk).next_reminder_on == dt.date(2026, 3, 7)
+    _today.move_to(at(dt.date(2026, 3, 7)))
+    result = run_cycle()
+    assert result.errors == 0
+    assert sent("review_pending").get().recipient == cast.head_a
+    assert Problem.objects.get(pk=problem.pk).next_reminder_on is None
