@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 
-from issues.api import auth, batches, org, problems, reports, reviews
+from issues.api import auth, batches, org, problems, reports, reviews, supervision
 from issues.api.permissions import IsOfficeMember
 from issues.selectors.scope import visible_problems
 from ledger.api import LedgerVerifyView, ProblemLedgerView
@@ -51,6 +51,16 @@ urlpatterns = [
         "problems/<int:pk>/requests/",
         reviews.ProblemRequestListView.as_view(),
         name="problem-requests",
+    ),
+    path(
+        "problems/<int:pk>/supervisions/",
+        supervision.ProblemSupervisionListView.as_view(),
+        name="problem-supervisions",
+    ),
+    path(
+        "supervisions/<int:pk>/reply/",
+        supervision.SupervisionReplyView.as_view(),
+        name="supervision-reply",
     ),
     path("reviews/pending/", reviews.PendingReviewListView.as_view(), name="reviews-pending"),
     path(

@@ -1,0 +1,83 @@
+"""Writes behind the notification API: read marks, e-mail opt-outs, unit webhooks."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from issues.exceptions import ActionForbidden, InvalidInput, NotFound
+from issues.models import Role
+from issues.selectors.scope import access_for
+
+from .models import EmailOptOut, Notification, WebhookEndpoint
+
+EMAIL_KINDS = (
+    "due_soon",
+    "due_today",
+    "overdue",
+    "escalated",
+    "review_pending",
+    "assign",
+    "approve_list",
+    "return_list",
+    "request_closeout",
+    "request_extension",
+    "approve_closeout",
+    "approve_extension",
+    "reject_closeout",
+    "reject_extension",
+    "closed",
+    "extended",
+    "supervise",
+    "reopen",
+)
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise NotFound("通知不存在。")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def email_opt_outs_set(*, user, kinds) -> list[str]:
+    unknown = sorted(set(kinds) - set(EMAIL_KINDS))
+    if unknown:
+        raise InvalidInput(
+            "未知的通知类型。", {"email_opt_out": [f"未知类型：{k}" for k in unknown]}
+        )
+    EmailOptOut.objects.filter(user=user).exclude(kind__in=kinds).delete()
+    EmailOptOut.objects.bulk_create(
+        [EmailOptOut(user=user, kind=kind) for kind in kinds], ignore_conflicts=True
+    )
+    return sorted(kinds)
+
+
+def may_manage_webhooks(actor, unit) -> bool:
+    access = access_for(actor)
+    return access.has_role_over({Role.OFFICE_ADMIN}, unit) or access.has_role_at(
+        {Role.UNIT_ADMIN}, unit
+    )
+
+
+def webhook_create(*, actor, unit, url: str, secret: str, format: str = "json") -> WebhookEndpoint:
+    if not may_manage_webhooks(actor, unit):
+        raise ActionForbidden("只有整改办管理员或本单位联络员可以配置 Webhook。")
+    if not url.startswith(("https://", "http://")):
+        raise InvalidInput("地址须以 http:// 或 https:// 开头。", {"url": ["地址无效。"]})
+    return WebhookEndpoint.objects.create(unit=unit, url=url, secret=secret, format=format)
+
+
+def webhook_update(*, actor, endpoint: WebhookEndpoint, **fields) -> WebhookEndpoint:
+    if not may_manage_webhooks(actor, endpoint.unit):
+        raise ActionForbidden("只有整改办管理员或本单位联络员可以配置 Webhook。")
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    endpoint.save()
+    return endpoint
