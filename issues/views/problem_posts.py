@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from issues.exceptions import DomainError, NotFound
-from issues.models import MeasureStatus, SupervisionAction
+from issues.models import Measure, MeasureStatus, SupervisionAction
 from issues.selectors.scope import visible_problems
 from issues.services.problems import measure_create, measure_update
 from issues.services.reports import evidence_upload, progress_report_create
@@ -32,6 +32,7 @@ from issues.views.forms import (
     add_domain_errors,
 )
 from issues.views.problem_page import load_problem, render_problem
+from issues.views.reviews import render_reviews
 
 
 def _visible(user, pk):
@@ -67,8 +68,6 @@ def problem_action(request, pk, action):
         )
     except DomainError as exc:
         if request.POST.get("from") == "reviews":
-            from issues.views.reviews import render_reviews
-
             if isinstance(exc, NotFound):
                 raise Http404(exc.detail) from exc
             return render_reviews(
@@ -97,8 +96,6 @@ def measure_add(request, pk):
 def _measure(request, measure_id):
     """The measure and its problem, both through scope."""
     problem_ids = visible_problems(request.user).values("pk")
-    from issues.models import Measure
-
     measure = get_object_or_404(Measure.objects.filter(problem_id__in=problem_ids), pk=measure_id)
     return measure, load_problem(request.user, measure.problem_id)
 

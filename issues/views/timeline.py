@@ -186,7 +186,7 @@ def _changes(entry, names: _Names) -> list[Change]:
         if entry.action.startswith("measure_"):
             label = MEASURE_FIELD_LABELS.get(name, label)
             name = "measure_status" if name == "status" else name
-        if _empty(old) and _empty(new):
+        if (_empty(old) and _empty(new)) or old == new:
             continue
         old_text = "" if _empty(old) else _value(name, old, names)
         new_text = _value(name, new, names) + ("%" if name == "percent" else "")
