@@ -70,7 +70,7 @@ def _memberships(user):
 
 
 def _unread(user) -> int:
-    from issues.views.notifications import unread_count
+    from notifications.selectors import unread_count  # the outer edge composes both apps
 
     return unread_count(user)
 

@@ -1,35 +1,26 @@
 """The user's notifications (通知): list, open (marks read, goes to the problem), mark read.
 
-The pages are the product's outer edge and compose both apps; the domain
-(issues.models/services/selectors) still never imports notifications/. A notification is
-only ever read or marked read by its recipient: every query below filters on it.
+The pages are the product's outer edge and compose both apps: reads and writes go through
+notifications.selectors and notifications.services, as the API's do. The domain
+(issues.models/services/selectors) still never imports notifications/.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from issues.exceptions import NotFound
 from issues.selectors.scope import visible_problems
 from issues.views.common import safe_next
-from notifications.models import Notification
+from notifications.selectors import notifications_for, unread_count
+from notifications.services import notification_mark_read, notifications_mark_all_read
 
 PAGE_SIZE = 50
-
-
-def notifications_for(user, *, unread=None):
-    qs = Notification.objects.filter(recipient=user)
-    if unread:
-        qs = qs.filter(read_at=None)
-    return qs.order_by("-created_at", "-id")
-
-
-def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at=None).count()
 
 
 def unread_notifications(user, limit):
@@ -51,11 +42,10 @@ def notification_index(request):
 
 
 def _mark(user, pk):
-    notification = get_object_or_404(Notification.objects.filter(recipient=user), pk=pk)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
+    try:
+        return notification_mark_read(user=user, notification_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
 
 
 @require_GET
@@ -79,8 +69,6 @@ def notification_read(request, pk):
 @require_POST
 @login_required
 def notification_read_all(request):
-    count = Notification.objects.filter(recipient=request.user, read_at=None).update(
-        read_at=timezone.now()
-    )
+    count = notifications_mark_all_read(user=request.user)
     messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": count})
     return redirect(reverse("web:notifications"))
