@@ -1,4 +1,5 @@
-"""The page chrome: navigation by role, the user's units, the unread badge.
+"""The page chrome: navigation by role and the user's units. (The unread badge and the
+unread notifications come from notifications.context_processors.)
 
 Everything is lazy: a page that never renders the chrome (the login page, a file download)
 runs none of these queries, and a page that does runs each once.
@@ -69,12 +70,6 @@ def _memberships(user):
     return [{"unit": m.unit.short_name or m.unit.name, "role": m.get_role_display()} for m in rows]
 
 
-def _unread(user) -> int:
-    from notifications.selectors import unread_count  # the outer edge composes both apps
-
-    return unread_count(user)
-
-
 def chrome(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -84,5 +79,4 @@ def chrome(request):
         "nav_items": nav,
         "nav_current": SimpleLazyObject(lambda: _current(nav, request.path)),
         "my_memberships": SimpleLazyObject(lambda: _memberships(user)),
-        "unread_count": SimpleLazyObject(lambda: _unread(user)),
     }

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from issues.views import home, notifications, problem_page, problem_posts, problems, reviews
+from issues.views import home, problem_page, problem_posts, problems, reviews
 
 app_name = "web"
 
@@ -45,20 +45,4 @@ urlpatterns = [
         name="supervision-reply",
     ),
     path("reviews/", reviews.review_index, name="reviews"),
-    path("notifications/", notifications.notification_index, name="notifications"),
-    path(
-        "notifications/<int:pk>/open/",
-        notifications.notification_open,
-        name="notification-open",
-    ),
-    path(
-        "notifications/<int:pk>/read/",
-        notifications.notification_read,
-        name="notification-read",
-    ),
-    path(
-        "notifications/read-all/",
-        notifications.notification_read_all,
-        name="notifications-read-all",
-    ),
 ]

@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "issues.context_processors.chrome",
+                "notifications.context_processors.unread",
             ],
         },
     },

@@ -32,7 +32,6 @@ from issues.selectors.reviews import pending_reviews
 from issues.selectors.scope import access_for, scope_units_for_roles, visible_problems
 from issues.services.supervision import REPLY_ROLES
 from issues.views.common import light_display
-from issues.views.notifications import unread_notifications
 
 SHOWN = 10  # items listed per section; the count and a link lead to the rest
 MEASURE_HORIZON = 7  # days ahead a measure counts as due
@@ -200,17 +199,8 @@ def home(request):
     overdue.more_url = "/problems/?overdue=true&ordering=due_date"
     sections.append(overdue)
 
-    notes, unread = unread_notifications(user, SHOWN)
-    sections.append(
-        Section(
-            "notifications",
-            _("未读通知"),
-            _("没有未读通知。"),
-            items=notes,
-            count=unread,
-            more_url="/notifications/",
-        )
-    )
+    # Unread notifications are the chrome's (notifications.context_processors): the domain's
+    # pages never import notifications/.
     return render(
         request,
         "issues/home.html",

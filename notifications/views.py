@@ -1,8 +1,8 @@
 """The user's notifications (通知): list, open (marks read, goes to the problem), mark read.
 
-The pages are the product's outer edge and compose both apps: reads and writes go through
-notifications.selectors and notifications.services, as the API's do. The domain
-(issues.models/services/selectors) still never imports notifications/.
+These pages live here, not under issues/, because the arrow points notifications/ → issues/:
+reads and writes go through notifications.selectors and notifications.services (as the API's
+do), and the only thing taken from issues/ is the scope selector and the problem page's URL.
 """
 
 from django.contrib import messages
@@ -11,21 +11,31 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from issues.exceptions import NotFound
 from issues.selectors.scope import visible_problems
-from issues.views.common import safe_next
-from notifications.selectors import notifications_for, unread_count
-from notifications.services import notification_mark_read, notifications_mark_all_read
+
+from .selectors import notifications_for, unread_count
+from .services import notification_mark_read, notifications_mark_all_read
 
 PAGE_SIZE = 50
 
 
-def unread_notifications(user, limit):
-    """(the newest unread notifications, how many are unread)."""
-    return list(notifications_for(user, unread=True)[:limit]), unread_count(user)
+def _index_url():
+    return reverse("notifications:index")
+
+
+def _next(request) -> str:
+    """A local URL from the `next` field, or the notifications page (never an open redirect)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return _index_url()
 
 
 @require_GET
@@ -36,7 +46,7 @@ def notification_index(request):
     page = Paginator(qs.select_related("problem"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "issues/notifications.html",
+        "notifications/index.html",
         {"page": page, "only_unread": only_unread, "unread": unread_count(request.user)},
     )
 
@@ -56,14 +66,14 @@ def notification_open(request, pk):
     problem_id = notification.problem_id
     if problem_id and visible_problems(request.user).filter(pk=problem_id).exists():
         return redirect(reverse("web:problem-detail", args=[problem_id]))
-    return redirect(reverse("web:notifications"))
+    return redirect(_index_url())
 
 
 @require_POST
 @login_required
 def notification_read(request, pk):
     _mark(request.user, pk)
-    return redirect(safe_next(request, reverse("web:notifications")))
+    return redirect(_next(request))
 
 
 @require_POST
@@ -71,4 +81,4 @@ def notification_read(request, pk):
 def notification_read_all(request):
     count = notifications_mark_all_read(user=request.user)
     messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": count})
-    return redirect(reverse("web:notifications"))
+    return redirect(_index_url())
