@@ -37,3 +37,19 @@ def test_it_is_chinese_by_default_and_switches_to_english(cast, web):
     assert ">My work<" in body and ">Ledger<" in body and "Export Excel" in body
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert ">待办<" in client.get("/").content.decode()
+
+
+def test_it_ignores_an_english_browser_until_the_user_switches(cast, web):
+    client = web(cast.admin_a)
+    english_browser = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+    body = client.get("/", **english_browser).content.decode()
+    assert '<html lang="zh-CN">' in body and ">待办<" in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"}, **english_browser)
+    body = client.get("/", **english_browser).content.decode()
+    assert '<html lang="en">' in body and ">My work<" in body
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+
+
+def test_it_signs_in_in_chinese_for_an_english_browser(web):
+    body = web().get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="zh-CN">' in body and "登录" in body
