@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from issues.models import Problem, Regulation, Status, Unit
+from issues.models import Batch, Category, Problem, Regulation, Source, Status, Unit
 from issues.selectors.deadlines import problem_overdue_q
 
 COMPLETED = (Status.CLOSED, Status.ROUTINE)
@@ -66,10 +66,21 @@ def stats_summary(problems: QuerySet[Problem], today: dt.date | None = None) -> 
 
 
 def stats_by(problems: QuerySet[Problem], field: str, today: dt.date | None = None) -> list[dict]:
-    """One row per value of `field` (source, category, batch, origin...), two queries at most."""
+    """One row per value of `field` (source, category, batch, origin...), with the number of
+    regulations (建章立制) linked to the group's problems. Two queries."""
     today = today or timezone.localdate()
     rows = problems.order_by().values(field).annotate(**bucket_aggregates(today)).order_by(field)
-    return [{"key": row[field], **finish(row)} for row in rows]
+    regulations = dict(
+        Regulation.problems.through.objects.filter(problem_id__in=problems.values("pk"))
+        .order_by()
+        .values(f"problem__{field}")
+        .annotate(n=Count("regulation_id", distinct=True))
+        .values_list(f"problem__{field}", "n")
+    )
+    return [
+        {"key": row[field], **finish(row), "regulations": regulations.get(row[field], 0)}
+        for row in rows
+    ]
 
 
 def stats_units(
@@ -147,3 +158,21 @@ def monthly_trend(problems: QuerySet[Problem], months: int = 12) -> list[dict]:
         result.append({"month": key, "created": created.get(key, 0), "closed": closed.get(key, 0)})
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return result
+
+
+# The breakdowns the API offers: dimension → grouped field.
+STATS_DIMENSIONS = {"source": "source", "category": "category", "batch": "batch"}
+
+
+def stats_by_dimension(problems: QuerySet[Problem], dimension: str) -> list[dict]:
+    """stats_by with a readable `label` per row (source label, category or batch name)."""
+    rows = stats_by(problems, STATS_DIMENSIONS[dimension])
+    if dimension == "source":
+        labels = {value: str(label) for value, label in Source.choices}
+    else:
+        model = Category if dimension == "category" else Batch
+        ids = [row["key"] for row in rows if row["key"] is not None]
+        labels = dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for row in rows:
+        row["label"] = labels.get(row["key"], "未分类" if row["key"] is None else str(row["key"]))
+    return rows
