@@ -92,6 +92,43 @@ def ledger_append(
     return entry
 
 
+def ledger_append_many(entries) -> list[LedgerEntry]:
+    """Append entries in the given order under one lock of the head, in batched INSERTs.
+
+    Each item holds ledger_append's keyword arguments; the entries, their hashes and the
+    chain are exactly what calling ledger_append for each in turn would write (they share one
+    timestamp). For bulk writers such as a list import: 10 000 entries cost a few queries
+    instead of three each. Must run inside the caller's transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_append_many must run inside a transaction")
+    head, _ = LedgerHead.objects.select_for_update().get_or_create(id=1)
+    seq, prev = head.seq, head.hash or GENESIS_HASH
+    now = timezone.now()
+    rows = []
+    for item in entries:
+        seq += 1
+        problem, actor = item.get("problem"), item.get("actor")
+        fields = dict(
+            seq=seq,
+            problem_id=problem.pk if problem is not None else None,
+            actor_id=actor.pk if actor is not None else None,
+            action=item["action"],
+            from_state=item.get("from_state") or "",
+            to_state=item.get("to_state") or "",
+            changes=_canonical(item.get("changes") or {}),
+            comment=item.get("comment") or "",
+            created_at=now,
+            prev_hash=prev,
+        )
+        prev = entry_hash(**fields)
+        rows.append(LedgerEntry(hash=prev, **fields))
+    if rows:
+        LedgerEntry.objects.bulk_create(rows, batch_size=1000)
+        LedgerHead.objects.filter(id=1).update(seq=seq, hash=prev)
+    return rows
+
+
 @dataclass
 class VerifyResult:
     ok: bool
