@@ -1,0 +1,407 @@
+"""Printable forms (SPEC §7): the 销号申请单 of a problem and a unit's 整改情况报告.
+
+`*_data` gathers what a form shows, already worded, scope-checked (outside scope: NotFound);
+the HTML pages and the .xlsx workbooks render the same data.
+"""
+
+import io
+from dataclasses import dataclass
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from issues.exceptions import NotFound
+from issues.models import Evidence, Measure, RequestType, ReviewRequest
+from issues.selectors.books import unit_problems, visible_regulations, visible_unit
+from issues.selectors.deadlines import Light, annotate_deadlines
+from issues.selectors.scope import visible_problems
+from issues.selectors.stats import COMPLETED, COUNTED, IN_PROGRESS, LONG_TERM, stats_summary
+from issues.services.export import due_text, status_text
+from issues.services.export_xlsx import xlsx_text
+from issues.services.org import display_name
+
+SELF_CHECK_LABELS = {
+    "measures_done": "措施全部落实",
+    "effective": "成效明显",
+    "generalized": "举一反三",
+    "mechanism": "建章立制",
+}
+SIGNATURES = ("整改单位负责人（签字）", "主管部门负责人（签字）")
+
+
+def _date(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localdate(value)
+    return value.isoformat()
+
+
+def _person(user) -> str:
+    return display_name(user) if user is not None else ""
+
+
+# --- 销号申请单 ----------------------------------------------------------------------------------
+
+
+def closeout_form_data(*, user, problem_id: int) -> dict:
+    problem = (
+        visible_problems(user)
+        .select_related("batch", "category", "lead_unit", "responsible_leader", "owner")
+        .filter(pk=problem_id)
+        .first()
+    )
+    if problem is None:
+        raise NotFound("问题不存在。")
+    measures = Measure.objects.filter(problem=problem).select_related("unit").order_by("seq")
+    evidence = Evidence.objects.filter(problem=problem).order_by("uploaded_at", "id")
+    request = (
+        ReviewRequest.objects.filter(problem=problem, request_type=RequestType.CLOSEOUT)
+        .select_related("applicant")
+        .prefetch_related("steps__reviewer")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    cooperating = "、".join(u.name for u in problem.cooperating_units.order_by("sort", "id"))
+    fields = [
+        ("问题编号", problem.code),
+        ("整改批次", problem.batch.name),
+        ("问题来源", problem.get_source_display()),
+        ("问题类别", problem.category.name if problem.category_id else ""),
+        ("牵头单位", problem.lead_unit.name),
+        ("配合单位", cooperating),
+        ("责任领导", _person(problem.responsible_leader)),
+        ("责任人", _person(problem.owner)),
+        ("整改类型", problem.get_rectify_type_display()),
+        ("整改时限", due_text(problem.due_date, problem.rectify_type)),
+        ("原定时限", _date(problem.original_due_date)),
+        ("整改状态", status_text(problem.status)),
+    ]
+    data = {
+        "problem": problem,
+        "title": "问题整改销号申请单",
+        "fields": fields,
+        "field_pairs": [fields[i : i + 2] for i in range(0, len(fields), 2)],
+        "texts": [
+            ("问题标题", problem.title),
+            ("问题描述", problem.description),
+            ("整改目标", problem.target),
+        ],
+        "measures": [
+            {
+                "seq": m.seq,
+                "content": m.content,
+                "unit": m.unit.name,
+                "due_date": _date(m.due_date),
+                "status": m.get_status_display(),
+                "done_at": _date(m.done_at),
+                "done_note": m.done_note,
+            }
+            for m in measures
+        ],
+        "evidence": [
+            {
+                "file_name": e.file_name,
+                "kind": e.get_kind_display(),
+                "description": e.description,
+                "uploaded_at": _date(e.uploaded_at),
+            }
+            for e in evidence
+        ],
+        "request": None,
+        "steps": [],
+        "signatures": SIGNATURES,
+        "generated_at": timezone.localtime(),
+    }
+    if request is not None:
+        data["request"] = {
+            "status": request.get_status_display(),
+            "applicant": _person(request.applicant),
+            "created_at": _date(request.created_at),
+            "summary": request.summary,
+            "self_check": [
+                (label, bool((request.self_check or {}).get(key)))
+                for key, label in SELF_CHECK_LABELS.items()
+            ],
+            "rework_requirement": request.rework_requirement,
+        }
+        data["steps"] = [
+            {
+                "kind": step.get_step_kind_display(),
+                "decision": step.get_decision_display() if step.decision else "待审核",
+                "opinion": step.opinion,
+                "reviewer": _person(step.reviewer),
+                "decided_at": _date(step.decided_at),
+            }
+            for step in request.steps.all()
+        ]
+    return data
+
+
+# --- 整改情况报告 ------------------------------------------------------------------------------
+
+BUCKETS = (("已完成", COMPLETED), ("正在整改", IN_PROGRESS), ("长期坚持", LONG_TERM))
+
+
+def unit_report_data(*, user, unit_id: int) -> dict:
+    unit = visible_unit(user, unit_id)
+    if unit is None:
+        raise NotFound("单位不存在。")
+    problems = unit_problems(user, unit)
+    summary = stats_summary(problems)
+    rows = (
+        annotate_deadlines(problems)
+        .filter(status__in=COUNTED)
+        .select_related("lead_unit")
+        .order_by("batch_id", "id")
+    )
+    buckets = {label: [] for label, _ in BUCKETS}
+    overdue = []
+    for p in rows:
+        row = {
+            "code": p.code,
+            "title": p.title,
+            "lead_unit": p.lead_unit.name,
+            "due": due_text(p.due_date, p.rectify_type),
+            "status": p.get_status_display(),
+            "light": Light.LABELS.get(p.light, ""),
+            "closed_at": _date(p.closed_at),
+            "latest_progress": p.latest_progress,
+        }
+        for label, states in BUCKETS:
+            if p.status in states:
+                buckets[label].append(row)
+        if p.is_overdue:
+            overdue.append(row)
+    regulations = (
+        visible_regulations(user)
+        .filter(unit__path__startswith=unit.path)
+        .select_related("unit")
+        .order_by("issued_on", "id")
+    )
+    return {
+        "unit": unit,
+        "title": f"{unit.name}整改情况报告",
+        "summary": summary,
+        "buckets": [(label, buckets[label]) for label, _ in BUCKETS],
+        "overdue": overdue,
+        "regulations": [
+            {
+                "name": r.name,
+                "doc_no": r.doc_no,
+                "kind": r.get_kind_display(),
+                "issued_on": _date(r.issued_on),
+                "unit": r.unit.name,
+            }
+            for r in regulations
+        ],
+        "generated_at": timezone.localtime(),
+    }
+
+
+# --- .xlsx -------------------------------------------------------------------------------------
+
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+
+
+@dataclass
+class Sheet:
+    """A form laid out row by row on a grid of `width` columns."""
+
+    ws: object
+    width: int
+    row: int = 0
+
+    def line(self, text, *, bold=False, size=11, align=WRAP, height=None, box=False):
+        self.row += 1
+        cell = self.ws.cell(self.row, 1, xlsx_text(str(text)))
+        cell.data_type = "s"
+        cell.font = Font(bold=bold, size=size)
+        cell.alignment = align
+        self.ws.merge_cells(
+            start_row=self.row, start_column=1, end_row=self.row, end_column=self.width
+        )
+        if box:
+            for col in range(1, self.width + 1):
+                self.ws.cell(self.row, col).border = BOX
+        if height:
+            self.ws.row_dimensions[self.row].height = height
+
+    def cells(self, values, *, spans=None, bold=False, label_cols=(), height=None):
+        """One row of boxed cells; `spans` gives how many grid columns each value takes."""
+        self.row += 1
+        spans = spans or [1] * len(values)
+        col = 1
+        for index, (value, span) in enumerate(zip(values, spans, strict=True)):
+            text = "" if value is None else str(value)
+            cell = self.ws.cell(self.row, col, xlsx_text(text))
+            cell.data_type = "s"
+            cell.font = Font(bold=bold or index in label_cols)
+            cell.alignment = CENTER if (bold or index in label_cols) else WRAP
+            if index in label_cols:
+                cell.fill = LABEL_FILL
+            for c in range(col, col + span):
+                self.ws.cell(self.row, c).border = BOX
+            if span > 1:
+                self.ws.merge_cells(
+                    start_row=self.row,
+                    start_column=col,
+                    end_row=self.row,
+                    end_column=col + span - 1,
+                )
+            col += span
+        if height:
+            self.ws.row_dimensions[self.row].height = height
+
+    def blank(self):
+        self.row += 1
+
+
+def _workbook(title: str, widths: list[int], *, landscape=False):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    for index, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    return wb, Sheet(ws, len(widths))
+
+
+def _save(wb) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _lines(height_per_line: int, *texts: str) -> int:
+    """A row height that shows wrapped text (about 40 characters a line on these forms)."""
+    lines = sum(max(1, len(t or "") // 40 + 1 + (t or "").count("\n")) for t in texts)
+    return max(20, min(400, lines * height_per_line))
+
+
+def closeout_form_xlsx(data: dict) -> bytes:
+    wb, s = _workbook("销号申请单", [14, 34, 14, 34])
+    s.line(data["title"], bold=True, size=18, align=CENTER, height=36)
+    request = data["request"] or {}
+    s.line(
+        f"申请日期：{request.get('created_at', '')}　　申请人：{request.get('applicant', '')}"
+        f"　　申请状态：{request.get('status', '未申请')}",
+        size=10,
+    )
+    fields = data["fields"]
+    for i in range(0, len(fields), 2):
+        (a, av), (b, bv) = fields[i], fields[i + 1]
+        s.cells([a, av, b, bv], label_cols=(0, 2), height=22)
+    for label, text in data["texts"]:
+        s.cells([label, text], spans=[1, 3], label_cols=(0,), height=_lines(16, text))
+    s.cells(["整改措施及完成情况"], spans=[4], bold=True)
+    s.cells(["序号", "措施内容", "责任单位／时限", "完成情况"], bold=True)
+    for m in data["measures"]:
+        done = "　".join(x for x in (m["status"], m["done_at"], m["done_note"]) if x)
+        s.cells(
+            [str(m["seq"]), m["content"], f"{m['unit']}\n{m['due_date']}", done],
+            height=_lines(16, m["content"], done),
+        )
+    evidence = "\n".join(
+        f"{i}. {e['file_name']}（{e['kind']}{'，' + e['description'] if e['description'] else ''}）"
+        for i, e in enumerate(data["evidence"], 1)
+    )
+    s.cells(
+        ["佐证材料", evidence or "无"], spans=[1, 3], label_cols=(0,), height=_lines(16, evidence)
+    )
+    summary = request.get("summary", "")
+    s.cells(["整改完成情况", summary], spans=[1, 3], label_cols=(0,), height=_lines(16, summary))
+    checks = "　".join(
+        f"{'☑' if ok else '☐'} {label}" for label, ok in request.get("self_check", [])
+    )
+    s.cells(["自查情况", checks], spans=[1, 3], label_cols=(0,), height=24)
+    s.cells(["审核环节", "审核意见", "审核人", "日期"], bold=True)
+    for step in data["steps"]:
+        opinion = f"{step['decision']}　{step['opinion']}".strip()
+        s.cells(
+            [step["kind"], opinion, step["reviewer"], step["decided_at"]],
+            height=_lines(16, opinion),
+        )
+    s.blank()
+    for signature in data["signatures"]:
+        s.line(f"{signature}：＿＿＿＿＿＿＿＿　　　　日期：　　　　年　　月　　日", height=34)
+    return _save(wb)
+
+
+def unit_report_xlsx(data: dict) -> bytes:
+    wb, s = _workbook("整改情况报告", [18, 40, 14, 16, 12, 14], landscape=True)
+    s.line(data["title"], bold=True, size=18, align=CENTER, height=36)
+    s.line(f"生成时间：{data['generated_at']:%Y-%m-%d %H:%M}", size=10)
+    summary = data["summary"]
+    s.cells(["总数", "已完成", "正在整改", "其中逾期", "长期坚持", "整改完成率"], bold=True)
+    s.cells(
+        [
+            summary["total"],
+            summary["completed"],
+            summary["in_progress"],
+            summary["overdue"],
+            summary["long_term"],
+            f"{summary['completion_rate']}%",
+        ]
+    )
+    s.cells(
+        [
+            "按期完成率",
+            f"{summary['on_time_rate']}%",
+            "反弹问题",
+            summary["reopened"],
+            "建章立制",
+            len(data["regulations"]),
+        ],
+        label_cols=(0, 2, 4),
+    )
+    headers = ["问题编号", "问题", "牵头单位", "整改时限", "预警", "状态／销号时间"]
+    sections = [*data["buckets"], ("逾期问题", data["overdue"])]
+    for label, rows in sections:
+        s.blank()
+        s.line(f"{label}（{len(rows)} 项）", bold=True)
+        s.cells(headers, bold=True)
+        for row in rows:
+            s.cells(
+                [
+                    row["code"],
+                    row["title"],
+                    row["lead_unit"],
+                    row["due"],
+                    row["light"],
+                    f"{row['status']} {row['closed_at']}".strip(),
+                ],
+                height=_lines(16, row["title"]),
+            )
+    s.blank()
+    s.line(f"建章立制（{len(data['regulations'])} 项）", bold=True)
+    s.cells(["文号", "制度名称", "类型", "印发日期", "制定单位"], spans=[1, 1, 1, 1, 2], bold=True)
+    for r in data["regulations"]:
+        s.cells(
+            [r["doc_no"], r["name"], r["kind"], r["issued_on"], r["unit"]], spans=[1, 1, 1, 1, 2]
+        )
+    s.blank()
+    for signature in ("单位负责人（签字）", "填报人"):
+        s.line(f"{signature}：＿＿＿＿＿＿＿＿　　　　日期：　　　　年　　月　　日", height=30)
+    return _save(wb)
+
+
+__all__ = [
+    "SIGNATURES",
+    "closeout_form_data",
+    "closeout_form_xlsx",
+    "unit_report_data",
+    "unit_report_xlsx",
+]
