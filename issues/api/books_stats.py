@@ -1,0 +1,119 @@
+"""Statistics (SPEC §7, §9): always within the caller's scope, filtered like the problem list,
+computed by SQL aggregation in issues.selectors.stats (a constant number of queries)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from issues.api.books import FilteredProblemsMixin
+from issues.selectors.scope import scope_units
+from issues.selectors.stats import (
+    STATS_DIMENSIONS,
+    monthly_trend,
+    stats_by_dimension,
+    stats_summary,
+    stats_units,
+    unit_ranking,
+)
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+class SummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="已完成 + 正在整改 + 长期坚持")
+    completed = serializers.IntegerField(help_text="已完成：已销号 + 纳入日常管理")
+    in_progress = serializers.IntegerField(help_text="正在整改：已交办 + 整改中 + 销号审核中")
+    long_term = serializers.IntegerField(help_text="长期坚持")
+    overdue = serializers.IntegerField(help_text="逾期（正在整改中已过时限的）")
+    completion_rate = serializers.FloatField(help_text="整改完成率（%），一位小数")
+    on_time_rate = serializers.FloatField(help_text="按期完成率（%），一位小数")
+    reopened = serializers.IntegerField(help_text="反弹重改过的问题数")
+    regulations = serializers.IntegerField(help_text="建章立制数")
+
+
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class UnitStatsSerializer(SummarySerializer):
+    unit = UnitRefSerializer()
+
+
+class RankingSerializer(UnitStatsSerializer):
+    rank = serializers.IntegerField()
+
+
+class GroupStatsSerializer(SummarySerializer):
+    key = serializers.CharField(allow_null=True, help_text="来源代码、类别 id 或批次 id")
+    label = serializers.CharField()
+
+
+class TrendSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    created = serializers.IntegerField()
+    closed = serializers.IntegerField()
+
+
+@extend_schema(
+    filters=True, responses=SummarySerializer, summary="统计汇总（范围内，筛选同问题列表）"
+)
+class StatsSummaryView(FilteredProblemsMixin, generics.GenericAPIView):
+    """Bucket counts and rates of the caller's visible problems, filtered like the list."""
+
+    def get(self, request):
+        return Response(stats_summary(self.problems()))
+
+
+@extend_schema(responses=UnitStatsSerializer(many=True), summary="分单位统计（范围内每个单位一行）")
+class StatsUnitsView(FilteredProblemsMixin, generics.GenericAPIView):
+    """One row per unit in the caller's scope (zeros included), by lead unit."""
+
+    def get(self, request):
+        return Response(stats_units(self.problems(), scope_units(request.user)))
+
+
+@extend_schema(responses=RankingSerializer(many=True), summary="单位排名（有问题的单位）")
+class StatsRankingView(FilteredProblemsMixin, generics.GenericAPIView):
+    """Units with problems, best first: completion rate, on-time rate, fewer overdue."""
+
+    def get(self, request):
+        return Response(unit_ranking(stats_units(self.problems(), scope_units(request.user))))
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("months", int, description="月数，默认 12，最多 60")],
+    responses=TrendSerializer(many=True),
+    summary="按月趋势（登记数、销号数）",
+)
+class StatsTrendView(FilteredProblemsMixin, generics.GenericAPIView):
+    """Problems registered and closed per month (local time)."""
+
+    def get(self, request):
+        try:
+            months = int(request.query_params.get("months", 12))
+        except ValueError:
+            months = 0
+        if not 1 <= months <= 60:
+            raise ValidationError({"months": ["须为 1 到 60 之间的整数。"]})
+        return Response(monthly_trend(self.problems(), months=months))
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("dimension", str, OpenApiParameter.PATH, enum=list(STATS_DIMENSIONS))
+    ],
+    responses=GroupStatsSerializer(many=True),
+    summary="按来源、类别或批次统计",
+)
+class StatsByView(FilteredProblemsMixin, generics.GenericAPIView):
+    """The summary per source, category or batch."""
+
+    def get(self, request, dimension):
+        if dimension not in STATS_DIMENSIONS:
+            return Response(
+                {"code": "not_found", "detail": "未知的统计维度。", "errors": {}},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(stats_by_dimension(self.problems(), dimension))
