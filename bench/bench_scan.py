@@ -1,0 +1,260 @@
+"""Reminder scan benchmark (SPEC §11): cost follows due work, not table size.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/bench_scan.py [--quick]
+
+For each size (100 000 and 1 000 000 problems, 10 000 of them due today; --quick: 10 000 and
+100 000 with 1 000 due) it creates a scratch database, migrates it, fills it with
+`generate_data`, runs VACUUM ANALYZE, shows the plan of the scan's selection query, and times
+one full `notifications.scan.reminders_scan()` and a second scan right after.
+
+Each size is measured in --repeat rounds. All rounds but the last run inside a transaction that
+is rolled back (on-commit work is executed at the end of each scan, so it is still timed); the
+last round commits, as production does. Targets use the best round of each size, which keeps
+other load on the machine out of the ratio; every round is printed.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    Timer,
+    create_database,
+    drop_database,
+    machine,
+    report,
+    run_child,
+    server_url,
+    setup_django,
+    summary,
+    verdict,
+    with_database,
+)
+
+RATIO_LIMIT = 1.5
+SECOND_LIMIT = 1.0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10 000 vs 100 000, 1 000 due")
+    parser.add_argument("--sizes", help="two sizes, e.g. 100000,1000000")
+    parser.add_argument("--due", type=int, help="due problems at every size")
+    parser.add_argument("--repeat", type=int, help="rounds per size (default 3; --quick: 2)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse kept databases that still hold exactly the generated data (implies --keep)",
+    )
+    parser.add_argument(
+        "--rollback-all",
+        action="store_true",
+        help="roll back every round, leaving the data as generated (for a later --reuse)",
+    )
+    parser.add_argument(
+        "--verify", action="store_true", help="verify the ledger after the scans at every size"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the committed scan")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--problems", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+
+    url = server_url()
+    small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    if args.sizes:
+        small, large = (int(x) for x in args.sizes.split(","))
+    due = args.due or (1_000 if args.quick else 10_000)
+    repeat = args.repeat or (2 if args.quick else 3)
+    info = machine(url)
+    print("machine:", ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+    results = {}
+    for size in (small, large):
+        name = f"bench_scan_{size}"
+        print(f"\n=== {size} problems, {due} due (database {name}) ===", flush=True)
+        db_url = with_database(url, name) if args.reuse else create_database(url, name)
+        try:
+            results[size] = run_child(
+                Path(__file__),
+                [
+                    f"--problems={size}",
+                    f"--due={due}",
+                    f"--repeat={repeat}",
+                    f"--seed={args.seed}",
+                    *(["--profile"] if args.profile else []),
+                    *(["--reuse"] if args.reuse else []),
+                    *(["--rollback-all"] if args.rollback_all else []),
+                    *(["--verify"] if args.verify or size <= 20_000 else []),
+                ],
+                db_url,
+            )
+        finally:
+            if not (args.keep or args.reuse):
+                drop_database(url, name)
+
+    print("\n=== results ===")
+    for size, r in results.items():
+        s1, s2 = r["scan1"], r["scan2"]
+        print(
+            f"{size:>9} problems: generate {r['generate_s']:.1f}s; scan 1 min {s1['min']:.3f}s "
+            f"median {s1['median']:.3f}s ({r['problems_scanned']} problems, {r['created']} "
+            f"reminders, {r['escalated']} escalated, {r['queries1']} queries, selection "
+            f"{r['selection1_s']:.3f}s); scan 2 min {s2['min']:.3f}s median {s2['median']:.3f}s "
+            f"({r['problems_scanned2']} problems, created {r['created2']}, {r['queries2']} queries)"
+        )
+    ratio = results[large]["scan1"]["min"] / results[small]["scan1"]["min"]
+    second = max(r["scan2"]["median"] for r in results.values())
+    created_again = sum(r["created2"] for r in results.values())
+    print(f"target scan_ratio: {ratio:.2f} (limit {RATIO_LIMIT}) {verdict(ratio <= RATIO_LIMIT)}")
+    print(
+        f"target second_scan: {second:.3f}s (limit {SECOND_LIMIT}) "
+        f"{verdict(second < SECOND_LIMIT and created_again == 0)}"
+        + (f" — created {created_again} reminders" if created_again else "")
+    )
+    print(f"load average now: {machine(url)['load_1m']} (was {info['load_1m']} at start)")
+
+
+def child(args):
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import TestCase
+    from django.utils import timezone
+
+    from issues.generate import generate_data
+    from issues.models import Problem
+    from ledger.services import ledger_verify
+    from notifications.scan import reminders_scan
+
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    if args.reuse:
+        gen_seconds, rows = 0.0, {"problem": Problem.objects.count()}
+        print(f"reusing the database: {rows['problem']} problems", flush=True)
+        assert rows["problem"] == args.problems, "the kept database holds other data"
+    else:
+        with Timer() as gen_timer:
+            gen = generate_data(problems=args.problems, due=args.due, seed=args.seed, log=print)
+        gen_seconds, rows = gen_timer.seconds, gen.rows
+        print(f"generated in {gen_seconds:.1f}s: {rows}", flush=True)
+    with Timer() as vacuum_timer, connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"VACUUM ANALYZE {vacuum_timer.seconds:.1f}s", flush=True)
+    due_now = Problem.objects.filter(next_reminder_on__lte=today).count()
+    assert due_now == args.due, (due_now, args.due)
+
+    def selection():
+        """The scan's selection, as notifications.scan.reminders_scan builds it."""
+        return Problem.objects.filter(next_reminder_on__lte=today).values_list("pk", flat=True)
+
+    print("\nplan of the scan's selection of due problems (before the scan):")
+    print(selection().explain(analyze=True, buffers=True), flush=True)
+
+    stats = Stats()
+    rounds = []
+    for number in range(1, args.repeat + 1):
+        commit = number == args.repeat and not args.rollback_all
+        outcome = []
+        profiler = cProfile.Profile() if (args.profile and commit) else None
+        try:
+            with transaction.atomic() if not commit else contextlib.nullcontext():
+                for _ in range(2):
+                    stats.reset()
+                    with (
+                        connection.execute_wrapper(stats),
+                        TestCase.captureOnCommitCallbacks(execute=not commit),
+                        Timer() as t,
+                    ):
+                        if profiler and not outcome:
+                            profiler.enable()
+                        result = reminders_scan(today=today)
+                        if profiler and not outcome:
+                            profiler.disable()
+                    outcome.append((t.seconds, result, stats.queries, stats.selection_s))
+                if not commit:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        (t1, r1, q1, sel1), (t2, r2, q2, sel2) = outcome
+        print(
+            f"round {number} ({'committed' if commit else 'rolled back'}): "
+            f"scan 1 {t1:.3f}s ({r1.problems} problems, {r1.created} reminders, "
+            f"{r1.escalated} escalated, {r1.errors} errors, {q1} queries, selection {sel1:.3f}s); "
+            f"scan 2 {t2:.3f}s ({r2.problems} problems, {r2.created} created, {q2} queries, "
+            f"selection {sel2:.3f}s)",
+            flush=True,
+        )
+        rounds.append(outcome)
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+            print(out.getvalue())
+        if not commit:
+            with connection.cursor() as cursor:  # dead rows of the rolled-back round
+                for table in ("issues_problem", "notifications_reminder", "ledger_ledgerentry"):
+                    cursor.execute(f"VACUUM {table}")
+
+    print("\nplan of the selection right after the committed scan (what scan 2 runs):")
+    print(selection().explain(analyze=True, buffers=True), flush=True)
+    verified = ledger_verify() if args.verify else None
+    if verified is not None:
+        print(f"ledger after the scans: {'OK' if verified.ok else 'BROKEN'} ({verified.entries})")
+    last = rounds[-1]
+    report(
+        {
+            "problems": args.problems,
+            "due": args.due,
+            "generate_s": gen_seconds,
+            "rows": rows,
+            "scan1": summary([r[0][0] for r in rounds]),
+            "scan2": summary([r[1][0] for r in rounds]),
+            "problems_scanned": last[0][1].problems,
+            "created": last[0][1].created,
+            "escalated": last[0][1].escalated,
+            "queries1": last[0][2],
+            "selection1_s": min(r[0][3] for r in rounds),
+            "problems_scanned2": last[1][1].problems,
+            "created2": max(r[1][1].created for r in rounds),
+            "queries2": last[1][2],
+            "ledger_ok": None if verified is None else verified.ok,
+        }
+    )
+
+
+class Stats:
+    """Counts queries and the time spent in the scan's selection query."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.queries = 0
+        self.selection_s = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries += 1
+        if '"next_reminder_on" <=' in sql and sql.lstrip().startswith("SELECT"):
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                self.selection_s += time.perf_counter() - start
+        return execute(sql, params, many, context)
+
+
+class _Rollback(Exception):
+    pass
+
+
+if __name__ == "__main__":
+    main()
