@@ -32,6 +32,9 @@ def behind_the_triggers_back():
     """What a database owner could do: switch the append-only triggers off for a moment."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # ALTER TABLE refuses while deferred foreign-key checks of this (test) transaction
+            # are pending: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE ledger_ledgerentry DISABLE TRIGGER USER")
         else:
             cursor.execute("DROP TRIGGER ledger_entry_no_update")
@@ -40,7 +43,9 @@ def behind_the_triggers_back():
             yield cursor
         finally:
             if connection.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("ALTER TABLE ledger_ledgerentry ENABLE TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             else:
                 for statement in TRIGGERS.SQLITE_UP:
                     cursor.execute(statement)
