@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from issues.views import home, problem_page, problem_posts, problems, reviews
+from issues.views import dashboard, home, problem_page, problem_posts, problems, reviews
 
 app_name = "web"
 
@@ -45,4 +45,5 @@ urlpatterns = [
         name="supervision-reply",
     ),
     path("reviews/", reviews.review_index, name="reviews"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

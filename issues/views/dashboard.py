@@ -1,0 +1,195 @@
+"""驾驶舱 (dashboard): rates, buckets, the overdue list, the unit ranking and charts by source,
+category and month — for everything in the user's scope, narrowed by the problem list's filters.
+
+The numbers are the statistics API's own (issues.selectors.stats, on the same scoped and
+filtered queryset), drawn as server-rendered SVG (issues.views.charts). The page costs a
+constant number of queries, whatever the number of problems or units.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from issues.api.filters import ProblemFilter
+from issues.models import Membership
+from issues.selectors.deadlines import problem_overdue_q
+from issues.selectors.scope import access_for, scope_units, visible_problems
+from issues.selectors.stats import (
+    monthly_trend,
+    stats_by_dimension,
+    stats_summary,
+    stats_units,
+    unit_ranking,
+)
+from issues.views.charts import Series, donut, line_chart, stacked_bars
+from issues.views.problems import FilterForm
+
+OVERDUE_SHOWN = 15
+RANKING_SHOWN = 15
+MONTHS = 12
+# The dashboard narrows by where problems come from; state, light and dates are the list's.
+FILTERS = ("batch", "campaign", "source", "category", "unit")
+
+
+class DashboardFilterForm(FilterForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in [n for n in self.fields if n not in FILTERS]:
+            del self.fields[name]
+
+
+def _series():
+    return {
+        "completed": Series("completed", _("已完成"), "c-completed"),
+        "on_track": Series("on_track", _("正在整改（未逾期）"), "c-progress"),
+        "overdue": Series("overdue", _("逾期"), "c-overdue"),
+        "long_term": Series("long_term", _("长期坚持"), "c-longterm"),
+        "created": Series("created", _("登记"), "c-created"),
+        "closed": Series("closed", _("销号"), "c-closed"),
+    }
+
+
+def _with_on_track(row: dict) -> dict:
+    row["on_track"] = row["in_progress"] - row["overdue"]
+    return row
+
+
+def _link(params: dict, **extra) -> str:
+    query = {**params, **extra}
+    return "/problems/" + ("?" + urlencode(query) if query else "")
+
+
+def _scope_text(user) -> str:
+    if access_for(user).sees_everything:
+        return _("全部单位")
+    names = []
+    for name in (
+        Membership.objects.filter(user=user)
+        .order_by("unit__path")
+        .values_list("unit__name", flat=True)
+    ):
+        if name not in names:
+            names.append(name)
+    if not names:
+        return _("无")
+    return _("%(units)s及其下级单位") % {"units": "、".join(names)}
+
+
+def _month_labels(points) -> list[str]:
+    labels = []
+    for i, point in enumerate(points):
+        year, month = point["month"].split("-")
+        text = _("%(m)s月") % {"m": int(month)}
+        if i == 0 or month == "01":
+            text += "\n" + year
+        labels.append(text)
+    return labels
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    user = request.user
+    today = timezone.localdate()
+    params = {k: v for k, v in request.GET.items() if k in FILTERS and v}
+    filterset = ProblemFilter(params, queryset=visible_problems(user), request=request)
+    problems = filterset.qs.order_by()
+
+    summary = _with_on_track(stats_summary(problems, today))
+    series = _series()
+    buckets = [series[k] for k in ("completed", "on_track", "overdue", "long_term")]
+
+    def group_rows(dimension, key_param):
+        rows = []
+        for row in stats_by_dimension(problems, dimension):
+            if not row["total"]:
+                continue
+            row = _with_on_track(row)
+            if row["key"] is not None:
+                row["href"] = _link(params, **{key_param: row["key"]})
+            rows.append(row)
+        rows.sort(key=lambda r: -r["total"])
+        return rows
+
+    by_source = group_rows("source", "source")
+    by_category = group_rows("category", "category")
+    trend = monthly_trend(problems, months=MONTHS)
+    ranking = unit_ranking(stats_units(problems, scope_units(user), today))
+    show_all = request.GET.get("units") == "all"
+    for row in ranking:
+        row["href"] = _link(params, unit=row["unit"]["id"])
+    overdue = list(
+        problems.filter(problem_overdue_q(today))
+        .select_related("lead_unit")
+        .order_by("due_date", "pk")[:OVERDUE_SHOWN]
+    )
+    for problem in overdue:
+        problem.overdue_days = (today - problem.due_date).days
+
+    charts = {
+        "buckets": donut(
+            [(s, summary[s.key]) for s in buckets],
+            title=_("整改进度构成"),
+            center=f"{summary['completion_rate']:g}%",
+            center_label=_("整改完成率"),
+        ),
+        "source": stacked_bars(
+            by_source,
+            series=buckets,
+            title=_("按问题来源"),
+            note_key="completion_rate",
+            note_label=_("完成率"),
+            empty=_("暂无数据"),
+            total_label=_("共 %(n)s"),
+        ),
+        "category": stacked_bars(
+            by_category,
+            series=buckets,
+            title=_("按问题类别"),
+            note_key="completion_rate",
+            note_label=_("完成率"),
+            empty=_("暂无数据"),
+            total_label=_("共 %(n)s"),
+        ),
+        "trend": line_chart(
+            trend,
+            series=[series["created"], series["closed"]],
+            x_key="month",
+            x_labels=_month_labels(trend),
+            title=_("近12个月登记与销号"),
+        ),
+    }
+    links = {
+        "total": _link(params),
+        "completed": _link(params, status="closed,routine"),
+        "in_progress": _link(params, status="assigned,in_progress,closeout_review"),
+        "long_term": _link(params, status="long_term"),
+        "overdue": _link(params, overdue="true", ordering="due_date"),
+    }
+    return render(
+        request,
+        "issues/dashboard.html",
+        {
+            "form": DashboardFilterForm(params or None, user=user),
+            "filtered": bool(params),
+            "filter_errors": filterset.errors,
+            "scope_text": _scope_text(user),
+            "today": today,
+            "summary": summary,
+            "links": links,
+            "charts": charts,
+            "by_source": by_source,
+            "by_category": by_category,
+            "trend": trend,
+            "ranking_top": ranking if show_all else ranking[:RANKING_SHOWN],
+            "ranking_rest": not show_all and len(ranking) > RANKING_SHOWN,
+            "all_units_url": "?" + urlencode({**params, "units": "all"}),
+            "ranking_count": len(ranking),
+            "overdue": overdue,
+            "export_query": urlencode(params),
+        },
+    )
