@@ -46,6 +46,8 @@ def _nav(user, current_path: str) -> list[NavItem]:
         items.append(NavItem("reviews", _("审核"), reverse("web:reviews")))
     if (access.is_superuser or roles & DASHBOARD_ROLES) and _exists(DASHBOARD_PATH):
         items.append(NavItem("dashboard", _("驾驶舱"), DASHBOARD_PATH))
+    if access.is_superuser or Role.OFFICE_ADMIN in roles:
+        items.append(NavItem("manage", _("管理"), reverse("web:manage")))
     if user.is_staff:
         try:
             items.append(NavItem("admin", _("系统管理"), reverse("admin:index")))

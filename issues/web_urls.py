@@ -2,9 +2,19 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from issues.views import dashboard, home, problem_page, problem_posts, problems, reviews
+from issues.views import (
+    dashboard,
+    home,
+    manage_org,
+    manage_setup,
+    problem_page,
+    problem_posts,
+    problems,
+    reviews,
+)
 
 app_name = "web"
 
@@ -46,4 +56,21 @@ urlpatterns = [
     ),
     path("reviews/", reviews.review_index, name="reviews"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # Administration for office admins (Django admin stays for superusers).
+    path("manage/", RedirectView.as_view(url="/manage/units/"), name="manage"),
+    path("manage/units/", manage_org.unit_index, name="manage-units"),
+    path("manage/units/new/", manage_org.unit_add, name="manage-unit-add"),
+    path("manage/units/<int:pk>/", manage_org.unit_edit, name="manage-unit"),
+    path("manage/users/", manage_org.user_index, name="manage-users"),
+    path("manage/users/new/", manage_org.user_add, name="manage-user-add"),
+    path("manage/users/<int:pk>/", manage_org.user_detail, name="manage-user"),
+    path(
+        "manage/memberships/<int:pk>/revoke/",
+        manage_org.membership_revoke,
+        name="manage-membership-revoke",
+    ),
+    path("manage/batches/", manage_setup.batch_index, name="manage-batches"),
+    path("manage/batches/new/", manage_setup.batch_add, name="manage-batch-add"),
+    path("manage/batches/<int:pk>/", manage_setup.batch_edit, name="manage-batch"),
+    path("manage/campaigns/", manage_setup.campaign_index, name="manage-campaigns"),
 ]

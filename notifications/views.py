@@ -1,27 +1,40 @@
-"""The user's notifications (通知): list, open (marks read, goes to the problem), mark read.
+"""The notification pages: the user's notifications (通知: list, open — marks read and goes to
+the problem — mark read) and, for office admins, the units' webhooks with their deliveries.
 
-These pages live here, not under issues/, because the arrow points notifications/ → issues/:
-reads and writes go through notifications.selectors and notifications.services (as the API's
-do), and the only thing taken from issues/ is the scope selector and the problem page's URL.
+They live here, not under issues/, because the arrow points notifications/ → issues/: reads
+and writes go through notifications.selectors and notifications.services (as the API's do);
+from issues/ they take the scope selector and the administration pages' frame.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from issues.exceptions import NotFound
+from issues.exceptions import DomainError, NotFound
 from issues.selectors.scope import visible_problems
+from issues.views.manage_common import manage_context, office_admin_required, service_failed
+from issues.views.manage_forms import IndentedUnitField
 
-from .selectors import notifications_for, unread_count
-from .services import notification_mark_read, notifications_mark_all_read
+from .models import DeliveryState, WebhookDelivery, WebhookFormat
+from .selectors import notifications_for, unread_count, visible_webhooks, webhook_deliveries
+from .services import (
+    notification_mark_read,
+    notifications_mark_all_read,
+    webhook_create,
+    webhook_update,
+)
 
 PAGE_SIZE = 50
+DELIVERIES_SHOWN = 50
 
 
 def _index_url():
@@ -82,3 +95,121 @@ def notification_read_all(request):
     count = notifications_mark_all_read(user=request.user)
     messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": count})
     return redirect(_index_url())
+
+
+# --- unit webhooks (/manage/webhooks/, for office admins) ------------------------------------
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label=_lazy("推送地址"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_lazy("钉钉或企业微信群机器人的 Webhook 地址，或本单位系统的接收地址。"),
+    )
+    format = forms.ChoiceField(label=_lazy("消息格式"), choices=WebhookFormat.choices)
+    secret = forms.CharField(
+        label=_lazy("签名密钥"),
+        max_length=100,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_lazy("用于 HMAC-SHA256 签名（请求头 X-Tracker-Signature）。"),
+    )
+
+    def __init__(self, *args, user, endpoint=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if endpoint is None:
+            self.fields["unit"] = IndentedUnitField(user=user, label=_lazy("单位"))
+            self.order_fields(["unit", "url", "format", "secret"])
+        else:
+            self.fields["secret"].required = False
+            self.fields["secret"].help_text = _lazy("不填则保持原密钥不变。")
+            self.fields["is_active"] = forms.BooleanField(label=_lazy("启用"), required=False)
+
+
+def _delivery_counts(endpoint_ids) -> dict:
+    """{endpoint id: {state: n}} in one grouped query."""
+    counts: dict = {}
+    rows = (
+        WebhookDelivery.objects.filter(endpoint_id__in=endpoint_ids)
+        .order_by()
+        .values("endpoint_id", "state")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts.setdefault(row["endpoint_id"], {})[row["state"]] = row["n"]
+    return counts
+
+
+@require_http_methods(["GET", "POST"])
+@office_admin_required
+def webhook_index(request):
+    user = request.user
+    form = WebhookForm(request.POST or None, user=user)
+    status, page_error = 200, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = webhook_create(actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            status, page_error = service_failed(form, exc)
+        else:
+            messages.success(request, _("已新增 %(unit)s 的推送地址。") % {"unit": endpoint.unit})
+            return redirect(reverse("notifications:webhook", args=[endpoint.pk]))
+    elif request.method == "POST":
+        status = 400
+    endpoints = list(visible_webhooks(user).order_by("unit__path", "pk"))
+    counts = _delivery_counts([e.pk for e in endpoints])
+    last_failures = {}
+    for d in WebhookDelivery.objects.filter(
+        endpoint_id__in=[e.pk for e in endpoints], state=DeliveryState.FAILED
+    ).order_by("endpoint_id", "-created_at", "-id"):
+        last_failures.setdefault(d.endpoint_id, d)
+    for e in endpoints:
+        e.counts = counts.get(e.pk, {})
+        e.last_failure = last_failures.get(e.pk)
+    return render(
+        request,
+        "notifications/webhooks.html",
+        manage_context(
+            "webhooks",
+            endpoints=endpoints,
+            form=form,
+            form_open=request.method == "POST",
+            page_error=page_error,
+        ),
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@office_admin_required
+def webhook_detail(request, pk):
+    user = request.user
+    endpoint = get_object_or_404(visible_webhooks(user), pk=pk)
+    initial = {"url": endpoint.url, "format": endpoint.format, "is_active": endpoint.is_active}
+    form = WebhookForm(request.POST or None, user=user, endpoint=endpoint, initial=initial)
+    status, page_error = 200, ""
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "secret" or v}
+        try:
+            webhook_update(actor=user, endpoint=endpoint, **fields)
+        except DomainError as exc:
+            status, page_error = service_failed(form, exc)
+        else:
+            messages.success(request, _("已保存推送设置。"))
+            return redirect(reverse("notifications:webhook", args=[endpoint.pk]))
+    elif request.method == "POST":
+        status = 400
+    deliveries = list(webhook_deliveries(user, endpoint.pk)[:DELIVERIES_SHOWN])
+    return render(
+        request,
+        "notifications/webhook_detail.html",
+        manage_context(
+            "webhooks",
+            endpoint=endpoint,
+            form=form,
+            page_error=page_error,
+            deliveries=deliveries,
+            counts=_delivery_counts([endpoint.pk]).get(endpoint.pk, {}),
+        ),
+        status=status,
+    )

@@ -1,0 +1,92 @@
+"""Shared parts of the administration pages (/manage/…) for office admins.
+
+Django admin stays for superusers; these pages are the office's: units, users and their roles,
+batches, campaigns (and the units' webhooks, served by notifications/). Someone who is an
+office admin nowhere gets 403 for the whole section; an object outside the admin's scope is
+a 404, as everywhere else. Every write goes through the same service as the API's.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
+
+from issues.exceptions import ActionForbidden, NotFound
+from issues.models import Role
+from issues.selectors.scope import scope_units_for_roles
+from issues.services.org import is_any_office_admin
+from issues.views.forms import add_domain_errors
+
+WEBHOOKS_PATH = "/manage/webhooks/"  # served by notifications/ when installed
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    url: str
+
+
+def _served(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def manage_tabs() -> list[Tab]:
+    tabs = [
+        Tab("units", _("单位"), "/manage/units/"),
+        Tab("users", _("用户与任职"), "/manage/users/"),
+        Tab("batches", _("整改批次"), "/manage/batches/"),
+        Tab("campaigns", _("专项整治"), "/manage/campaigns/"),
+    ]
+    if _served(WEBHOOKS_PATH):
+        tabs.append(Tab("webhooks", _("消息推送"), WEBHOOKS_PATH))
+    return tabs
+
+
+def office_admin_required(view):
+    """Signed in, and an office admin somewhere (or a superuser); otherwise 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_any_office_admin(request.user):
+            raise PermissionDenied(_("只有整改办管理员可以使用管理功能。"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def managed_units(user):
+    """The units this office admin administers: the scopes of their office_admin roles."""
+    return scope_units_for_roles(user, {Role.OFFICE_ADMIN})
+
+
+def indented_units(user, queryset=None) -> list[tuple[int, str]]:
+    """(id, name indented by depth) in tree order, for a <select>."""
+    qs = managed_units(user) if queryset is None else queryset
+    rows = list(qs.order_by("path").values_list("pk", "name", "path"))
+    top = min((path.count("/") for _pk, _name, path in rows), default=0)
+    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in rows]
+
+
+def manage_context(active: str, **extra) -> dict:
+    return {"tabs": manage_tabs(), "active_tab": active, **extra}
+
+
+def service_failed(form, exc) -> tuple[int, str]:
+    """A service refused: 404 outside scope, 403 shown on top of the page, other errors on the
+    form's fields. Returns (HTTP status, message for the top of the page)."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.detail)
+    if isinstance(exc, ActionForbidden):
+        return exc.status, exc.detail
+    add_domain_errors(form, exc)
+    return exc.status, ""

@@ -1,0 +1,117 @@
+"""Administration of batches (整改批次, with their review chains and reminder thresholds) and
+campaigns (专项整治). Writes call issues.services.batches, as the API does."""
+
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from issues.exceptions import DomainError
+from issues.models import Batch, StepKind
+from issues.selectors.scope import visible_campaigns
+from issues.services import batches
+from issues.views.manage_common import manage_context, office_admin_required, service_failed
+from issues.views.manage_forms import BatchForm, CampaignForm
+
+STEP_LABELS = dict(StepKind.choices)
+
+
+def _chain_text(chain) -> str:
+    return " → ".join(str(STEP_LABELS.get(step, step)) for step in chain or [])
+
+
+@require_http_methods(["GET"])
+@office_admin_required
+def batch_index(request):
+    rows = list(Batch.objects.annotate(problem_count=Count("problems")).order_by("-id"))
+    for batch in rows:
+        batch.closeout_text = _chain_text(batch.closeout_chain)
+        batch.extension_text = _chain_text(batch.extension_chain)
+    return render(request, "issues/manage/batches.html", manage_context("batches", batches=rows))
+
+
+def _batch_form_page(request, batch):
+    form = BatchForm(request.POST or None, instance=batch or Batch())
+    status, page_error = 200, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            if batch is None:
+                saved = batches.batch_create(actor=request.user, **form.service_fields())
+            else:
+                saved = batches.batch_update(
+                    actor=request.user, batch_id=batch.pk, **form.service_fields()
+                )
+        except DomainError as exc:
+            status, page_error = service_failed(form, exc)
+            for chain in ("closeout_chain", "extension_chain"):
+                for message in exc.errors.get(chain, []):
+                    form.add_error(f"{chain}_1", message)
+        else:
+            messages.success(request, _("已保存整改批次：%(name)s") % {"name": saved.name})
+            return redirect(reverse("web:manage-batches") + f"#batch-{saved.pk}")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "issues/manage/batch_form.html",
+        manage_context(
+            "batches",
+            form=form,
+            batch=batch,
+            page_error=page_error,
+            closeout_steps=form.chain_fields("closeout_chain"),
+            extension_steps=form.chain_fields("extension_chain"),
+        ),
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@office_admin_required
+def batch_add(request):
+    return _batch_form_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@office_admin_required
+def batch_edit(request, pk):
+    return _batch_form_page(request, get_object_or_404(Batch, pk=pk))
+
+
+@require_http_methods(["GET", "POST"])
+@office_admin_required
+def campaign_index(request):
+    """The campaigns in scope, and the form to set one up (the service has no edit yet)."""
+    user = request.user
+    form = CampaignForm(request.POST or None, user=user)
+    status, page_error = 200, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = batches.campaign_create(actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            status, page_error = service_failed(form, exc)
+        else:
+            messages.success(request, _("已新增专项整治：%(name)s") % {"name": campaign.name})
+            return redirect(reverse("web:manage-campaigns") + f"#campaign-{campaign.pk}")
+    elif request.method == "POST":
+        status = 400
+    campaigns = (
+        visible_campaigns(user)
+        .select_related("lead_unit", "leader")
+        .annotate(problem_count=Count("problems"))
+        .order_by("-id")
+    )
+    return render(
+        request,
+        "issues/manage/campaigns.html",
+        manage_context(
+            "campaigns",
+            campaigns=campaigns,
+            form=form,
+            form_open=request.method == "POST",
+            page_error=page_error,
+        ),
+        status=status,
+    )
