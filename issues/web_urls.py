@@ -6,6 +6,9 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from issues.views import (
+    books_import,
+    books_posts,
+    books_records,
     dashboard,
     home,
     manage_org,
@@ -39,6 +42,16 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set-language"),
     path("problems/", problems.problem_index, name="problems"),
     path("problems/<int:pk>/", problem_page.problem_detail, name="problem-detail"),
+    path("problems/import/", books_import.import_page, name="books-import"),
+    path("problems/follow-ups/", books_records.follow_up_index, name="follow-ups"),
+    path("problems/regulations/", books_records.regulation_index, name="regulations"),
+    path("problems/regulations/new/", books_records.regulation_add, name="regulation-add"),
+    path(
+        "problems/regulations/<int:pk>/", books_records.regulation_edit, name="regulation-edit"
+    ),
+    path(
+        "problems/<int:pk>/follow-ups/", books_posts.follow_up_add, name="follow-up-add"
+    ),
     path(
         "problems/<int:pk>/actions/<str:action>/",
         problem_posts.problem_action,

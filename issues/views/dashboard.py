@@ -25,6 +25,7 @@ from issues.selectors.stats import (
     stats_units,
     unit_ranking,
 )
+from issues.views.books_common import optional_url
 from issues.views.charts import Series, donut, line_chart, stacked_bars
 from issues.views.problems import FilterForm
 
@@ -122,6 +123,7 @@ def dashboard(request):
     show_all = request.GET.get("units") == "all"
     for row in ranking:
         row["href"] = _link(params, unit=row["unit"]["id"])
+        row["report_url"] = optional_url(["print-unit-report"], row["unit"]["id"])
     overdue = list(
         problems.filter(problem_overdue_q(today))
         .select_related("lead_unit")

@@ -13,6 +13,8 @@ from issues.services.problems import may_edit_measure, may_report
 from issues.services.supervision import may_reply
 from issues.services.workflow import allowed_actions
 from issues.views.actions import action_form
+from issues.views.books_common import optional_url
+from issues.views.books_records import problem_books_context
 from issues.views.common import light_display
 from issues.views.forms import (
     EvidenceForm,
@@ -113,7 +115,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
             s.reply_form = forms.get(f"reply-{s.pk}") or ReplyForm(prefix=f"s{s.pk}")
 
     entries = LedgerEntry.objects.filter(problem_id=problem.pk).select_related("actor")
-    return {
+    context = {
         "problem": problem,
         "light": light_display(problem.light),
         "measures": measures,
@@ -142,7 +144,10 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         "timeline": timeline(entries.order_by("seq")),
         "action_forms": action_forms,
         "page_error": page_error,
+        "closeout_print_url": optional_url(["print-closeout-form"], problem.pk),
     }
+    context.update(problem_books_context(request, problem, forms))  # 回头看, 建章立制
+    return context
 
 
 def render_problem(request, problem_id, *, status=200, **overrides):

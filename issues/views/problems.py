@@ -19,9 +19,13 @@ from issues.models import Batch, Category, Source, Status
 from issues.selectors.problems import problem_list
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
+from issues.services.export import PROFILES
+from issues.views.books_common import books_context, optional_url
 from issues.views.common import light_choices, light_display
 
 PAGE_SIZE = 50
+# The export's named column profiles (issues.services.export.PROFILES) offered beside the default.
+EXPORT_PROFILES = [(p.key, p.label) for p in PROFILES.values() if p.key != "default"]
 EXPORT_PATHS = {"xlsx": "/api/v1/exports/ledger.xlsx", "csv": "/api/v1/exports/ledger.csv"}
 SORTS = [
     ("due_date", _("整改时限")),
@@ -128,5 +132,18 @@ def problem_index(request):
             "export_xlsx": EXPORT_PATHS["xlsx"] + ("?" + export_query if export_query else ""),
             "export_csv": EXPORT_PATHS["csv"] + ("?" + export_query if export_query else ""),
             "page_query": _query(params, page=None),
+            "export_profiles": [
+                {
+                    "key": key,
+                    "label": label,
+                    "xlsx": EXPORT_PATHS["xlsx"] + "?" + _query(params, page=None, profile=key),
+                    "csv": EXPORT_PATHS["csv"] + "?" + _query(params, page=None, profile=key),
+                }
+                for key, label in EXPORT_PROFILES
+            ],
+            "unit_report_url": optional_url(["print-unit-report"], int(params["unit"]))
+            if params.get("unit", "").isdigit()
+            else "",
+            **books_context(request, "problems"),
         },
     )
