@@ -13,7 +13,8 @@ import datetime as dt
 
 import pytest
 
-from issues.models import Status
+from issues.models import Problem, Status
+from issues.services.workflow import allowed_actions
 
 from .workflow_cases import (
     ACTION_NAMES,
@@ -419,3 +420,36 @@ def test_it_refuses_an_extension_beyond_the_batch_limit(people, make_problem, ac
         {"kind": "extend", "reason": "r", "requested_due_date": "2026-07-30"},
     )
     assert within.status == 200
+
+
+# --- what the problem page offers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "situation", ["draft", "list_review", "closeout_office_step", "extension_extend_head", "closed"]
+)
+def test_it_offers_over_http_exactly_what_the_workflow_allows(
+    people, make_problem, client_as, situation
+):
+    problem = make_situation(people, make_problem, situation, cooperating_units=[people.unit_b])
+
+    offered, expected = {}, {}
+    for name in (
+        "root",
+        "oa",
+        "rev",
+        "leader",
+        "admin_a",
+        "head_a",
+        "head_a2",
+        "viewer_a",
+        "admin_b",
+    ):
+        user = getattr(people, name)
+        response = client_as(user).get(f"/api/v1/problems/{problem.pk}/")
+        assert response.status_code == 200, name
+        offered[name] = sorted(response.json()["allowed_actions"])
+        expected[name] = sorted(allowed_actions(Problem.objects.get(pk=problem.pk), user))
+
+    assert offered == expected
+    assert any(offered.values())

@@ -336,3 +336,20 @@ def test_it_never_forks_the_chain_under_concurrent_appends():
     assert sorted(int(e.comment) for e in entries) == list(range(n))
     assert len({e.prev_hash for e in entries}) == n  # no two entries share a parent
     assert ledger_verify() == VerifyResult(ok=True, entries=n, first_bad_seq=None)
+
+
+def test_it_offers_the_same_check_to_office_roles_over_http(cast, history, api):
+    assert api(cast.rev).get("/api/v1/ledger/verify/").json() == {
+        "ok": True,
+        "entries": len(history),
+        "first_bad_seq": None,
+    }
+    tamper("comment", "改写", 4)
+
+    for user in (cast.rev, cast.oa, cast.root):
+        response = api(user).get("/api/v1/ledger/verify/")
+        assert response.status_code == 200
+        assert (response.json()["ok"], response.json()["first_bad_seq"]) == (False, 4)
+    for user in (cast.admin_a, cast.head_a, cast.viewer_a):
+        response = api(user).get("/api/v1/ledger/verify/")
+        assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
