@@ -118,7 +118,9 @@ class WebhookForm(forms.Form):
     def __init__(self, *args, user, endpoint=None, **kwargs):
         super().__init__(*args, **kwargs)
         if endpoint is None:
-            self.fields["unit"] = IndentedUnitField(user=user, label=_lazy("单位"))
+            self.fields["unit"] = IndentedUnitField(
+                user=user, label=_lazy("单位"), empty_label=_lazy("（请选择单位）")
+            )
             self.order_fields(["unit", "url", "format", "secret"])
         else:
             self.fields["secret"].required = False

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 _ids = itertools.count(1)
+LABEL_W = 100  # room for a bar's label before it is shortened (8 Chinese characters)
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,18 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _text_width(text: str, size: float) -> float:
     """Rough advance width: a CJK character is about one em, Latin about half."""
     return sum(size if ord(ch) > 0x2E80 else size * 0.56 for ch in text)
+
+
+def _clip(text: str, width: float, size: float) -> str:
+    """`text`, shortened with an ellipsis to fit `width` (8 CJK characters at 12.5)."""
+    if _text_width(text, size) <= width:
+        return text
+    while text and _text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _svg(kind: str, width: int, height: int, title: str, desc: str, body: list[str]) -> SafeString:
@@ -99,7 +105,7 @@ def stacked_bars(
     Each segment is a <rect class="bar …" data-value="n">; a segment wide enough shows its
     number inside, and every row ends with its total (and note) as text.
     """
-    label_w = max([_text_width(_clip(r["label"], 8), 12.5) for r in rows] + [48]) + 14
+    label_w = max([_text_width(_clip(r["label"], LABEL_W, 12.5), 12.5) for r in rows] + [48]) + 14
     right_w = 150 if note_key else 56
     plot_w = width - label_w - right_w
     row_h, top = 30, 30
@@ -116,14 +122,15 @@ def stacked_bars(
     for i, row in enumerate(rows):
         y = top + i * row_h
         parts = []
-        label = _clip(row["label"], 8)
+        label = _clip(row["label"], LABEL_W, 12.5)
         parts.append(
             format_html(
-                '<text class="axis-label" x="{}" y="{}" text-anchor="end">{}<title>{}</title></text>',
+                '<text class="axis-label" x="{}" y="{}" text-anchor="end">{}{}</text>',
                 _num(label_w - 8),
                 _num(y + 15),
                 label,
-                row["label"],
+                # The full name as a tooltip, where the label had to be shortened.
+                format_html("<title>{}</title>", row["label"]) if label != row["label"] else "",
             )
         )
         x = float(label_w)
@@ -293,7 +300,7 @@ def donut(
     title: str,
     center: str,
     center_label: str,
-    width: int = 420,
+    width: int = 460,
     height: int = 190,
 ) -> SafeString:
     """A ring of parts (a stroke-dasharray per part) with a figure in the middle and a legend

@@ -70,20 +70,25 @@ class UserCreateForm(forms.Form):
         widget=forms.PasswordInput(render_value=True),
         help_text=_("请通知本人登录后修改密码。"),
     )
-    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("角色"), choices=[("", _("（请选择角色）")), *Role.choices])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = IndentedUnitField(user=user, label=_("所在单位"))
+        self.fields["unit"] = IndentedUnitField(
+            user=user, label=_("所在单位"), empty_label=_("（请选择单位）")
+        )
         self.order_fields(["username", "display_name", "email", "password", "unit", "role"])
 
 
 class GrantForm(forms.Form):
-    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    # No default: granting 整改办管理员 by overlooking a pre-selected value must not happen.
+    role = forms.ChoiceField(label=_("角色"), choices=[("", _("（请选择角色）")), *Role.choices])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = IndentedUnitField(user=user, label=_("单位"))
+        self.fields["unit"] = IndentedUnitField(
+            user=user, label=_("单位"), empty_label=_("（请选择单位）")
+        )
         self.order_fields(["unit", "role"])
 
 
@@ -181,7 +186,9 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_unit"] = IndentedUnitField(user=user, label=_("牵头单位"))
+        self.fields["lead_unit"] = IndentedUnitField(
+            user=user, label=_("牵头单位"), empty_label=_("（请选择单位）")
+        )
         self.fields["leader"] = UserChoiceField(
             label=_("分管领导"),
             queryset=visible_users(user).filter(is_active=True).order_by("first_name", "username"),
