@@ -8,16 +8,46 @@ from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
+LANGUAGES = ("en", "zh_Hans")
+
+
+def _po(language) -> Path:
+    return Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
+def _entries(language) -> dict[str, list[str]]:
+    """msgid → its msgstr values, read from the .po (continuation lines joined)."""
+    entries, current, key = {}, {}, None
+    for line in [*_po(language).read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if current.get("msgid"):
+                entries[current["msgid"]] = [
+                    v for k, v in current.items() if k.startswith("msgstr")
+                ]
+            current, key = {}, None
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            current[key] += line[1:-1]
+        else:
+            key, _, value = line.partition(" ")
+            current[key] = value[1:-1]
+    return entries
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _compiled_catalogue():
     """The .mo is built, not committed (CI and scripts/run compile it): build it if stale."""
-    po = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+    stale = [
+        language
+        for language in LANGUAGES
+        if not (mo := _po(language).with_suffix(".mo")).exists()
+        or mo.stat().st_mtime < _po(language).stat().st_mtime
+    ]
+    if stale:
         call_command(
             "compilemessages",
-            locale=["en"],
+            locale=stale,
             ignore_patterns=[".venv", "staticfiles", "var"],
             verbosity=0,
         )
@@ -53,3 +83,10 @@ def test_it_ignores_an_english_browser_until_the_user_switches(cast, web):
 def test_it_signs_in_in_chinese_for_an_english_browser(web):
     body = web().get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="zh-CN">' in body and "登录" in body
+
+
+def test_it_has_complete_catalogues_for_both_languages():
+    english, chinese = _entries("en"), _entries("zh_Hans")
+    assert english.keys() == chinese.keys()
+    assert [m for m, values in english.items() if not all(values)] == []
+    assert [m for m, values in chinese.items() if values != [m] * len(values)] == []
