@@ -1,9 +1,10 @@
 """Batches (整改批次) and campaigns (专项整治): set up by superusers and office admins."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from issues.exceptions import ActionForbidden, InvalidInput
-from issues.models import Batch, Campaign, Role, StepKind
+from issues.models import ACTIVE_STATES, Batch, Campaign, Problem, Role, StepKind
 from issues.selectors.scope import access_for
 from issues.services.org import is_any_office_admin
 
@@ -74,6 +75,14 @@ def batch_create(*, actor, **fields) -> Batch:
     return Batch.objects.create(**fields)
 
 
+LADDER_FIELDS = {
+    "remind_days_before",
+    "overdue_repeat_days",
+    "escalate_after_days",
+    "review_pending_days",
+}
+
+
 @transaction.atomic
 def batch_update(*, actor, batch_id: int, **fields) -> Batch:
     _require_batch_writer(actor)
@@ -94,6 +103,12 @@ def batch_update(*, actor, batch_id: int, **fields) -> Batch:
     for name, value in fields.items():
         setattr(batch, name, value)
     batch.save()
+    if LADDER_FIELDS & fields.keys():
+        # The ladder moved: let the next scan recompute every open problem's next reminder
+        # (it selects next_reminder_on <= today and advances each row by the new rules).
+        Problem.objects.filter(batch=batch, status__in=ACTIVE_STATES).update(
+            next_reminder_on=timezone.localdate()
+        )
     return batch
 
 

@@ -539,12 +539,6 @@ def test_the_due_today_reminder_is_not_sent_the_evening_before_and_is_sent_after
 # --- a batch whose ladder changes ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issues.services.batches.batch_update saves the new ladder but does not reschedule "
-    "the batch's problems: next_reminder_on (the scan's index) keeps the old date, so a step "
-    "that moved earlier is missed until then (reported; issues/ is not ours to change)",
-)
 def test_changing_a_batchs_ladder_applies_to_its_problems_at_once(
     run_cycle, cast, make_problem, _today
 ):
