@@ -37,7 +37,7 @@ def _num(value: float) -> str:
 
 def _text_width(text: str, size: float) -> float:
     """Rough advance width: a CJK character is about one em, Latin about half."""
-    return sum(size if ord(ch) > 0x2E80 else size * 0.56 for ch in text)
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
 
 def _clip(text: str, width: float, size: float) -> str:

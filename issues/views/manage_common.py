@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from issues.exceptions import ActionForbidden, NotFound
 from issues.models import Role
@@ -41,10 +42,10 @@ def _served(path: str) -> bool:
 
 def manage_tabs() -> list[Tab]:
     tabs = [
-        Tab("units", _("单位"), "/manage/units/"),
+        Tab("units", pgettext_lazy("列表", "单位"), "/manage/units/"),
         Tab("users", _("用户与任职"), "/manage/users/"),
-        Tab("batches", _("整改批次"), "/manage/batches/"),
-        Tab("campaigns", _("专项整治"), "/manage/campaigns/"),
+        Tab("batches", pgettext_lazy("列表", "整改批次"), "/manage/batches/"),
+        Tab("campaigns", pgettext_lazy("列表", "专项整治"), "/manage/campaigns/"),
     ]
     if _served(WEBHOOKS_PATH):
         tabs.append(Tab("webhooks", _("消息推送"), WEBHOOKS_PATH))
