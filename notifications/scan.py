@@ -145,7 +145,10 @@ def reminders_scan(*, today: dt.date | None = None, chunk_size: int = 500) -> Sc
     # planner reads the partial index problem_next_reminder (only the due rows); a keyset loop
     # `pk > last ORDER BY pk LIMIT 500` let it walk the primary key and filter instead, ~50 000
     # rows per chunk at 1 000 000 problems and the whole table when nothing was due.
-    due = sorted(Problem.objects.filter(next_reminder_on__lte=today).values_list("pk", flat=True))
+    # .order_by(): no ORDER BY from Meta.ordering (a sort of every due row, for nothing).
+    due = sorted(
+        Problem.objects.filter(next_reminder_on__lte=today).order_by().values_list("pk", flat=True)
+    )
     for start in range(0, len(due), chunk_size):
         part = scan_chunk(due[start : start + chunk_size], today)
         total.problems += part.problems
