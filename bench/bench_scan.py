@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -113,6 +114,12 @@ def main():
             f"({r['problems_scanned2']} problems, created {r['created2']}, {r['queries2']} queries)"
         )
     ratio = results[large]["scan1"]["min"] / results[small]["scan1"]["min"]
+    if results[small].get("cpu1") and results[large].get("cpu1"):
+        cpu_small, cpu_large = results[small]["cpu1"]["min"], results[large]["cpu1"]["min"]
+        print(
+            f"cpu of scan 1 (client + PostgreSQL backend), best round: {cpu_small:.2f}s vs "
+            f"{cpu_large:.2f}s, ratio {cpu_large / cpu_small:.2f}"
+        )
     second = max(r["scan2"]["median"] for r in results.values())
     created_again = sum(r["created2"] for r in results.values())
     print(f"target scan_ratio: {ratio:.2f} (limit {RATIO_LIMIT}) {verdict(ratio <= RATIO_LIMIT)}")
@@ -155,12 +162,17 @@ def child(args):
 
     def selection():
         """The scan's selection, as notifications.scan.reminders_scan builds it."""
-        return Problem.objects.filter(next_reminder_on__lte=today).values_list("pk", flat=True)
+        return (
+            Problem.objects.filter(next_reminder_on__lte=today)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
 
     print("\nplan of the scan's selection of due problems (before the scan):")
     print(selection().explain(analyze=True, buffers=True), flush=True)
 
     stats = Stats()
+    cpu = CpuClock(connection)
     rounds = []
     for number in range(1, args.repeat + 1):
         commit = number == args.repeat and not args.rollback_all
@@ -170,6 +182,7 @@ def child(args):
             with transaction.atomic() if not commit else contextlib.nullcontext():
                 for _ in range(2):
                     stats.reset()
+                    cpu_before = cpu.read()
                     with (
                         connection.execute_wrapper(stats),
                         TestCase.captureOnCommitCallbacks(execute=not commit),
@@ -180,17 +193,19 @@ def child(args):
                         result = reminders_scan(today=today)
                         if profiler and not outcome:
                             profiler.disable()
-                    outcome.append((t.seconds, result, stats.queries, stats.selection_s))
+                    spent = cpu.read() - cpu_before if cpu_before is not None else None
+                    outcome.append((t.seconds, result, stats.queries, stats.selection_s, spent))
                 if not commit:
                     raise _Rollback
         except _Rollback:
             pass
-        (t1, r1, q1, sel1), (t2, r2, q2, sel2) = outcome
+        (t1, r1, q1, sel1, c1), (t2, r2, q2, sel2, c2) = outcome
         print(
             f"round {number} ({'committed' if commit else 'rolled back'}): "
-            f"scan 1 {t1:.3f}s ({r1.problems} problems, {r1.created} reminders, "
+            f"scan 1 {t1:.3f}s, cpu {_fmt(c1)} ({r1.problems} problems, {r1.created} reminders, "
             f"{r1.escalated} escalated, {r1.errors} errors, {q1} queries, selection {sel1:.3f}s); "
-            f"scan 2 {t2:.3f}s ({r2.problems} problems, {r2.created} created, {q2} queries, "
+            f"scan 2 {t2:.3f}s, cpu {_fmt(c2)} ({r2.problems} problems, {r2.created} created, "
+            f"{q2} queries, "
             f"selection {sel2:.3f}s)",
             flush=True,
         )
@@ -218,6 +233,7 @@ def child(args):
             "rows": rows,
             "scan1": summary([r[0][0] for r in rounds]),
             "scan2": summary([r[1][0] for r in rounds]),
+            "cpu1": None if rounds[0][0][4] is None else summary([r[0][4] for r in rounds]),
             "problems_scanned": last[0][1].problems,
             "created": last[0][1].created,
             "escalated": last[0][1].escalated,
@@ -229,6 +245,29 @@ def child(args):
             "ledger_ok": None if verified is None else verified.ok,
         }
     )
+
+
+class CpuClock:
+    """CPU seconds of this process plus its PostgreSQL backend (read from /proc when the server
+    runs on this machine and is readable): far less sensitive than wall time to other load on a
+    small machine, since a query's wait for a core is not counted."""
+
+    def __init__(self, connection):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def read(self) -> float | None:
+        try:
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return time.process_time() + (int(fields[11]) + int(fields[12])) / self.tick
+
+
+def _fmt(seconds) -> str:
+    return "n/a" if seconds is None else f"{seconds:.2f}s"
 
 
 class Stats:

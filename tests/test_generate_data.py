@@ -150,6 +150,20 @@ def test_it_is_deterministic_for_a_seed(db):
     assert second == first
 
 
+def test_it_sizes_the_unit_tree(db):
+    generate(problems=20, due=2, units=5)
+    root = Unit.objects.get(code="GEN")
+    level1 = Unit.objects.filter(parent=root).exclude(code="GEN-ZGB")
+    assert level1.count() == 5
+    townships = level1.filter(kind="township")
+    assert Unit.objects.filter(parent__in=townships, kind="village").count() == 6 * len(townships)
+    for unit in Unit.objects.filter(path__startswith=root.path).exclude(pk=root.pk):
+        assert unit.path == f"{unit.parent.path}{unit.pk}/"
+        if unit.code != "GEN-ZGB":
+            roles = set(unit.memberships.values_list("role", flat=True))
+            assert roles == {"unit_admin", "unit_head", "unit_staff"}
+
+
 def test_it_refuses_more_due_than_problems(db):
     from django.core.management.base import CommandError
 
