@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("issues.api.books_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("print/", include("issues.print_urls")),
     path("", include("notifications.web_urls")),
     path("", include("issues.web_urls")),
 ]
