@@ -134,7 +134,13 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe over plain HTTP; everything else is redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For. Throttles (API token,
+# web sign-in) take the client address from it; 0 ignores the header, which anybody can forge.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- REST API ---
 REST_FRAMEWORK = {
@@ -149,6 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tracker.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
+    "NUM_PROXIES": NUM_PROXIES,
     "DATE_FORMAT": "%Y-%m-%d",
     "PAGE_SIZE": 50,
 }

@@ -2,6 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tracker import health, throttle
+
+# The admin's sign-in checks the same passwords as /login/: the same throttle.
+admin.site.login_form = throttle.ThrottledAdminAuthenticationForm
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("issues.api.urls")),
@@ -9,6 +14,9 @@ urlpatterns = [
     path("api/v1/", include("issues.api.books_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", health.healthz, name="healthz"),
+    # Shadows issues.web_urls' "login/" (same path, so reverse("web:login") still fits).
+    path("login/", throttle.ThrottledLoginView.as_view(), name="login"),
     path("print/", include("issues.print_urls")),
     path("", include("notifications.web_urls")),
     path("", include("issues.web_urls")),
