@@ -46,12 +46,8 @@ urlpatterns = [
     path("problems/follow-ups/", books_records.follow_up_index, name="follow-ups"),
     path("problems/regulations/", books_records.regulation_index, name="regulations"),
     path("problems/regulations/new/", books_records.regulation_add, name="regulation-add"),
-    path(
-        "problems/regulations/<int:pk>/", books_records.regulation_edit, name="regulation-edit"
-    ),
-    path(
-        "problems/<int:pk>/follow-ups/", books_posts.follow_up_add, name="follow-up-add"
-    ),
+    path("problems/regulations/<int:pk>/", books_records.regulation_edit, name="regulation-edit"),
+    path("problems/<int:pk>/follow-ups/", books_posts.follow_up_add, name="follow-up-add"),
     path(
         "problems/<int:pk>/actions/<str:action>/",
         problem_posts.problem_action,
