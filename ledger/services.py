@@ -12,6 +12,9 @@ from django.utils import timezone
 from .models import LedgerEntry, LedgerHead
 
 GENESIS_HASH = "0" * 64
+# What json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":")) does, with
+# the encoder built once instead of per call.
+_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _canonical(value):
@@ -54,7 +57,7 @@ def entry_hash(
         "at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "prev": prev_hash,
     }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = _encode(payload)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -92,13 +95,28 @@ def ledger_append(
     return entry
 
 
-def ledger_append_many(entries) -> list[LedgerEntry]:
-    """Append entries in the given order under one lock of the head, in batched INSERTs.
+LEDGER_COLUMNS = (
+    "seq",
+    "problem_id",
+    "actor_id",
+    "action",
+    "from_state",
+    "to_state",
+    "changes",
+    "comment",
+    "created_at",
+    "prev_hash",
+    "hash",
+)
+
+
+def ledger_append_many(entries) -> int:
+    """Append entries in the given order under one lock of the head; return how many.
 
     Each item holds ledger_append's keyword arguments; the entries, their hashes and the
     chain are exactly what calling ledger_append for each in turn would write (they share one
-    timestamp). For bulk writers such as a list import: 10 000 entries cost a few queries
-    instead of three each. Must run inside the caller's transaction.
+    timestamp). For bulk writers such as a list import: 10 000 entries cost a few statements
+    instead of three each (COPY on PostgreSQL). Must run inside the caller's transaction.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_append_many must run inside a transaction")
@@ -122,11 +140,30 @@ def ledger_append_many(entries) -> list[LedgerEntry]:
             prev_hash=prev,
         )
         prev = entry_hash(**fields)
-        rows.append(LedgerEntry(hash=prev, **fields))
+        fields["hash"] = prev
+        rows.append(fields)
     if rows:
-        LedgerEntry.objects.bulk_create(rows, batch_size=1000)
+        _insert_entries(rows)
         LedgerHead.objects.filter(id=1).update(seq=seq, hash=prev)
-    return rows
+    return len(rows)
+
+
+def _insert_entries(rows: list[dict]):
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        LedgerEntry.objects.bulk_create([LedgerEntry(**row) for row in rows], batch_size=1000)
+        return
+    from psycopg.types.json import Jsonb
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(LedgerEntry._meta.get_field(c).column) for c in LEDGER_COLUMNS)
+    with connection.cursor() as cursor:
+        table = quote(LedgerEntry._meta.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [Jsonb(row[c]) if c == "changes" else row[c] for c in LEDGER_COLUMNS]
+                )
 
 
 @dataclass

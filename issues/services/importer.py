@@ -15,7 +15,7 @@ the row lock), one `create` ledger entry per problem in row order, noting the im
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from openpyxl import load_workbook
 
 from issues.exceptions import ActionForbidden, InvalidInput
@@ -36,6 +36,7 @@ from issues.selectors.scope import (
     visible_campaigns,
     visible_users,
 )
+from issues.services.bulk import bulk_insert
 from issues.services.import_sheet import (
     ALIASES,
     HEADER_FIELDS,
@@ -368,7 +369,14 @@ def problems_import(*, actor, batch: Batch, upload, dry_run: bool) -> ImportResu
     return ImportResult(created=len(ids), dry_run=False, problem_ids=ids)
 
 
-BULK_SIZE = 1000
+def _attributes(fields: dict) -> dict:
+    """Field values as bulk_insert takes them: related objects by their ids."""
+    return {
+        (f"{name}_id" if isinstance(value, Model) else name): (
+            value.pk if isinstance(value, Model) else value
+        )
+        for name, value in fields.items()
+    }
 
 
 @transaction.atomic
@@ -377,67 +385,62 @@ def _create_all(*, actor, batch: Batch, rows: list[ParsedRow], file_name: str) -
     Batch.objects.filter(pk=batch.pk).update(last_seq=F("last_seq") + len(rows))
     last = Batch.objects.values_list("last_seq", flat=True).get(pk=batch.pk)
     first = last - len(rows) + 1
-    problems = [
-        Problem(
-            batch=batch,
-            created_by=actor,
-            code=f"{batch.code_prefix}-{first + i:03d}",
-            status=Status.DRAFT,
-            **row.fields,
-        )
-        for i, row in enumerate(rows)
-    ]
-    Problem.objects.bulk_create(problems, batch_size=BULK_SIZE)
-    if any(p.pk is None for p in problems):  # backends that return no ids from bulk inserts
-        by_code = dict(
-            Problem.objects.filter(batch=batch, code__in=[p.code for p in problems]).values_list(
-                "code", "pk"
-            )
-        )
-        for problem in problems:
-            problem.pk = problem.id = by_code[problem.code]
-    Cooperating = Problem.cooperating_units.through
-    Cooperating.objects.bulk_create(
+    codes = [f"{batch.code_prefix}-{first + i:03d}" for i in range(len(rows))]
+    ids = bulk_insert(
+        Problem,
         [
-            Cooperating(problem_id=problem.pk, unit_id=unit.pk)
-            for problem, row in zip(problems, rows, strict=True)
+            {
+                "batch_id": batch.pk,
+                "created_by_id": actor.pk,
+                "code": code,
+                "status": Status.DRAFT,
+                **_attributes(row.fields),
+            }
+            for code, row in zip(codes, rows, strict=True)
+        ],
+        ids=True,
+    )
+    bulk_insert(
+        Problem.cooperating_units.through,
+        [
+            {"problem_id": problem_id, "unit_id": unit.pk}
+            for problem_id, row in zip(ids, rows, strict=True)
             for unit in row.cooperating_units
         ],
-        batch_size=BULK_SIZE,
     )
-    Measure.objects.bulk_create(
+    bulk_insert(
+        Measure,
         [
-            Measure(
-                problem=problem,
-                seq=seq,
-                content=content,
-                unit=problem.lead_unit,
-                due_date=problem.due_date,
-            )
-            for problem, row in zip(problems, rows, strict=True)
+            {
+                "problem_id": problem_id,
+                "seq": seq,
+                "content": content,
+                "unit_id": row.fields["lead_unit"].pk,
+                "due_date": row.fields["due_date"],
+            }
+            for problem_id, row in zip(ids, rows, strict=True)
             for seq, content in enumerate(row.measures, 1)
         ],
-        batch_size=BULK_SIZE,
     )
     # The same `create` entry problem_create writes, plus where the row came from; in row order.
     ledger_append_many(
         dict(
-            problem=problem,
+            problem=Problem(pk=problem_id),
             actor=actor,
             action="create",
             to_state=Status.DRAFT,
             changes={
-                "code": [None, problem.code],
-                "lead_unit": [None, problem.lead_unit_id],
-                "due_date": [None, problem.due_date],
+                "code": [None, code],
+                "lead_unit": [None, row.fields["lead_unit"].pk],
+                "due_date": [None, row.fields["due_date"]],
                 "cooperating_units": [[], sorted(u.pk for u in row.cooperating_units)],
                 "measures": [0, len(row.measures)],
             },
             comment=f"Excel 导入：{file_name} 第 {row.row} 行",
         )
-        for problem, row in zip(problems, rows, strict=True)
+        for problem_id, code, row in zip(ids, codes, rows, strict=True)
     )
-    return [p.pk for p in problems]
+    return ids
 
 
 __all__ = [

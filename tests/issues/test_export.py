@@ -298,7 +298,7 @@ def test_xlsx_stores_formulas_as_text(cast, injected):
 
 
 def test_it_drops_characters_xml_cannot_hold(cast, make_problem):
-    make_problem("in_progress", description="换\x0b行\x00了")
+    make_problem("in_progress", description="换\x0b行\x1f了")
     _, rows, _, _ = sheet_rows(xlsx_for(cast.oa))
     assert rows[0]["问题描述"] == "换行了"
 
