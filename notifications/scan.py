@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models import Case, DateField, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from issues.models import Problem, RequestStatus, ReviewRequest, SupervisionAction, SupervisionKind
@@ -53,16 +53,24 @@ def due_problems(ids):
 
 
 def _advance(rows: list[tuple[int, dt.date, dt.date | None]]):
-    """Move next_reminder_on forward with one compare-and-set UPDATE for the chunk: a row that a
-    workflow action rescheduled meanwhile no longer matches its old value and is left alone."""
-    if not rows:
-        return
-    match = Q(pk__in=[])
-    for pk, old, _new in rows:
-        match |= Q(pk=pk, next_reminder_on=old)
-    Problem.objects.filter(match).update(
-        next_reminder_on=Case(*(When(pk=pk, then=Value(new)) for pk, _old, new in rows))
-    )
+    """Move next_reminder_on forward by compare-and-set: a row that a workflow action
+    rescheduled meanwhile no longer matches its old value and is left alone. At most two
+    UPDATEs per chunk: rows with a next date (one CASE), and rows whose ladder has ended (NULL;
+    kept apart because PostgreSQL types a CASE of NULLs as text)."""
+
+    def matching(part):
+        match = Q(pk__in=[])
+        for pk, old, _new in part:
+            match |= Q(pk=pk, next_reminder_on=old)
+        return Problem.objects.filter(match)
+
+    dated = [row for row in rows if row[2] is not None]
+    ended = [row for row in rows if row[2] is None]
+    if dated:
+        when = (When(pk=pk, then=Value(new)) for pk, _old, new in dated)
+        matching(dated).update(next_reminder_on=Case(*when, output_field=DateField()))
+    if ended:
+        matching(ended).update(next_reminder_on=None)
 
 
 def _escalate(problem_id: int, target: str, due_date: dt.date) -> bool:
