@@ -48,6 +48,7 @@ class FilteredProblemsMixin:
     filterset_class = ProblemFilter
     filter_backends = [filters.DjangoFilterBackend]
     pagination_class = None
+    annotated = False  # True: always annotate the light (the export shows it)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no DB
@@ -56,8 +57,6 @@ class FilteredProblemsMixin:
         if self.annotated or {"light", "overdue", "ordering"} & set(self.request.query_params):
             qs = annotate_deadlines(qs)
         return qs
-
-    annotated = False
 
     def problems(self):
         return self.filter_queryset(self.get_queryset())
