@@ -1,5 +1,6 @@
-"""Every action of SPEC §3 against every role and every state, through `act` (the service
-layer and the HTTP endpoint POST /api/v1/problems/{id}/actions/{action}/).
+"""Every action of SPEC §3 against every role and every state, through `act`: the HTTP
+endpoint POST /api/v1/problems/{id}/actions/{action}/ of SPEC §9, which runs the service
+layer beneath it (perform_action, when the API is not installed).
 
 (a) who may take an action → 200, the state moves as the table says, one ledger entry;
 (b) who sees the problem but may not → 403 permission_denied, nothing changed;
