@@ -111,7 +111,9 @@ class Stack:
         a web process would (the test process's own Celery app points elsewhere)."""
         from celery import Celery
 
-        client = Celery("e2e-client", broker=self.env["CELERY_BROKER_URL"])
+        # Not the current app: shared tasks of the rest of the suite must keep resolving to
+        # tracker's app, not to this client of a stack that is gone after the module.
+        client = Celery("e2e-client", broker=self.env["CELERY_BROKER_URL"], set_as_current=False)
         try:
             with client.producer_or_acquire() as producer:
                 for args in calls:
