@@ -24,7 +24,6 @@ import datetime as dt
 import io
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -33,10 +32,22 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULT = "RESULT "
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    ROOT,
+    admin_connection,
+    create_database,
+    drop_database,
+    machine,
+    report,
+    run_child,
+    server_url,
+    setup_django,
+    verdict,
+)
+
 EXPORT_RATIO_LIMIT = 2.0
 MEMORY_LIMIT_MB = 300
 IMPORT_LIMIT_S = 30.0
@@ -55,11 +66,7 @@ def main():
     args = parser.parse_args()
     if args.child:
         return child(args)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1/postgres"
-        )
+    url = server_url()
     problems = 10_000 if args.quick else args.problems
     print(json.dumps(machine(url), ensure_ascii=False), flush=True)
     scratch = create_database(url, args.database)
@@ -76,14 +83,14 @@ def main():
             stdout=subprocess.DEVNULL,
         )
         print(f"generated {problems} problems in {time.perf_counter() - started:.1f}s", flush=True)
-        with _admin(scratch) as conn:
+        with admin_connection(scratch) as conn:
             conn.execute("VACUUM ANALYZE")
         export = baseline = imported = None
         if args.only != "import":
-            export = run_child("export", scratch, "--repeat", str(args.repeat))
-            baseline = run_child("baseline", scratch, "--repeat", str(args.repeat))
+            export = measure("export", scratch, "--repeat", str(args.repeat))
+            baseline = measure("baseline", scratch, "--repeat", str(args.repeat))
         if args.only != "export":
-            imported = run_child("import", scratch, "--import-rows", str(args.import_rows))
+            imported = measure("import", scratch, "--import-rows", str(args.import_rows))
     finally:
         if not args.keep:
             drop_database(url, args.database)
@@ -119,69 +126,13 @@ def main():
             ("import_10000_rows", f"{imported['seconds']:.1f} s", f"{IMPORT_LIMIT_S:.0f} s", ok)
         )
     for name, measured, limit, ok in results:
-        print(f"target {name}: {measured} (limit {limit}) {'PASS' if ok else 'FAIL'}")
+        print(f"target {name}: {measured} (limit {limit}) {verdict(ok)}")
     sys.exit(0 if all(ok for *_, ok in results) else 1)
 
 
-# --- the parent's plumbing ---------------------------------------------------------------------
-
-
-def _admin(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname=(parts.path or "/postgres").lstrip("/") or "postgres",
-        autocommit=True,
-    )
-
-
-def create_database(url, name):
-    with _admin(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def drop_database(url, name):
-    with _admin(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def machine(url):
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    )  # fmt: skip
-    info = {
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "load_1m": round(os.getloadavg()[0], 2),
-    }
-    with _admin(url) as conn:
-        info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-    return info
-
-
-def run_child(job, database_url, *extra):
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", job, *extra],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    line = next(line for line in proc.stdout.splitlines() if line.startswith(RESULT))
-    result = json.loads(line[len(RESULT) :])
+def measure(job, database_url, *extra):
+    """One job in a process of its own, so that its memory figures are its own."""
+    result = run_child(Path(__file__), [job, *extra], database_url)
     print(f"{job}: {json.dumps(result)}", flush=True)
     return result
 
@@ -190,15 +141,9 @@ def run_child(job, database_url, *extra):
 
 
 def child(args):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
-    import django
-
-    django.setup()
-    result = {"export": job_export, "baseline": job_baseline, "import": job_import}[args.child](
-        args
-    )
-    print(RESULT + json.dumps(result), flush=True)
+    setup_django()
+    jobs = {"export": job_export, "baseline": job_baseline, "import": job_import}
+    report(jobs[args.child](args))
 
 
 def cpu_seconds() -> float:

@@ -40,7 +40,7 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def _admin_connection(url: str):
+def admin_connection(url: str):
     import psycopg
 
     parts = urlsplit(url)
@@ -56,14 +56,14 @@ def _admin_connection(url: str):
 
 def create_database(url: str, name: str) -> str:
     """A fresh, empty database `name` on the server of `url`; returns its URL."""
-    with _admin_connection(url) as conn:
+    with admin_connection(url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return with_database(url, name)
 
 
 def drop_database(url: str, name: str) -> None:
-    with _admin_connection(url) as conn:
+    with admin_connection(url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -76,7 +76,7 @@ def machine(url: str) -> dict:
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "load_1m": round(os.getloadavg()[0], 2),
     }
-    with _admin_connection(url) as conn:
+    with admin_connection(url) as conn:
         info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
         for name in ("shared_buffers", "work_mem", "fsync", "synchronous_commit"):
             info[name] = conn.execute(f"SHOW {name}").fetchone()[0]
@@ -140,3 +140,61 @@ def summary(values: list[float]) -> dict:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+def generated_database(url: str, name: str, problems: int, *, seed: int, reuse: bool) -> str:
+    """A scratch database `name` migrated and filled by `generate_data --problems N`, then
+    VACUUM ANALYZE'd; with `reuse`, the one a run with --keep left, as it is. Returns its URL."""
+    if reuse:
+        return with_database(url, name)
+    scratch = create_database(url, name)
+    env = {**os.environ, "DATABASE_URL": scratch, "PYTHONUNBUFFERED": "1"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [*manage, "generate_data", "--problems", str(problems), "--seed", str(seed)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print(f"generated {problems} problems in {time.perf_counter() - started:.1f}s", flush=True)
+    with admin_connection(scratch) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return scratch
+
+
+def office_admin():
+    """The first office admin of the generated county (whose scope is every problem)."""
+    from issues.models import Membership, Role
+
+    membership = (
+        Membership.objects.filter(role=Role.OFFICE_ADMIN, unit__parent__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user
+
+
+class QueryCounter:
+    """Counts the queries run inside it without keeping them (cheaper than
+    CaptureQueriesContext over thousands of queries)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        from django.db import connection
+
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapper.__exit__(*exc)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, Lookup, OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 
 from issues.models import (
@@ -70,9 +70,11 @@ def _labels(choices, language) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
-def label(choices, value) -> str:
-    """A choice's label in the active language (get_FOO_display re-hashes lazy labels per call)."""
-    return _labels(choices, translation.get_language()).get(value, value or "")
+def label(choices, value, language=None) -> str:
+    """A choice's label in `language` (default: the active one); get_FOO_display re-hashes lazy
+    labels per call. Rows carry the language, looked up once per export."""
+    language = language or translation.get_language()
+    return _labels(choices, language).get(value, value or "")
 
 
 def date_text(value) -> str:
@@ -101,8 +103,8 @@ def due_text(due_date, rectify_type) -> str:
     return date_text(due_date)
 
 
-def status_text(status) -> str:
-    state = label(Status, status).replace("（", "").replace("）", "")
+def status_text(status, language=None) -> str:
+    state = label(Status, status, language).replace("（", "").replace("）", "")
     bucket = BUCKET_LABELS.get(status)
     if bucket is None:
         return f"未计入统计（{state}）"
@@ -118,20 +120,20 @@ Accessor = Callable[[dict], str]
 A: dict[str, Accessor] = {
     "row": lambda r: str(r["row"]),
     "code": lambda r: r["code"],
-    "source": lambda r: label(Source, r["source"]),
+    "source": lambda r: label(Source, r["source"], r["language"]),
     "category": lambda r: r["category__name"] or "",
     "description": lambda r: r["description"],
-    "origin": lambda r: label(Origin, r["origin"]),
+    "origin": lambda r: label(Origin, r["origin"], r["language"]),
     "target": lambda r: r["target"],
     "measures": lambda r: numbered(r["measures"]),
     "leader": lambda r: person_text(r, "responsible_leader"),
     "lead_unit": lambda r: r["lead_unit__name"],
     "cooperating": lambda r: "、".join(r["cooperating"]),
     "owner": lambda r: person_text(r, "owner"),
-    "rectify_type": lambda r: label(RectifyType, r["rectify_type"]),
+    "rectify_type": lambda r: label(RectifyType, r["rectify_type"], r["language"]),
     "due": lambda r: due_text(r["due_date"], r["rectify_type"]),
     "progress": lambda r: r["latest_progress"],
-    "status": lambda r: status_text(r["status"]),
+    "status": lambda r: status_text(r["status"], r["language"]),
     "light": lambda r: Light.LABELS.get(r["light"], ""),
     "closed_at": lambda r: date_text(r["closed_at"]),
     "evidence": lambda r: "\n".join(r["evidence"]),
@@ -335,28 +337,46 @@ def _grouped(queryset) -> dict[int, list]:
     return groups
 
 
+class AnyOf(Lookup):
+    """`column = ANY(%s)` with the values as one array parameter on PostgreSQL, IN elsewhere.
+
+    `problem_id__in=ids` with a chunk of 1 000 ids prepares each id in Django and sends 1 000
+    placeholders: ~3.5x slower than one array for the export's per-chunk queries."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
+
+
 def _many_valued(ids: list[int]) -> dict[str, dict[int, list]]:
     """One query per many-valued column for a chunk of problems."""
     Cooperating = Problem.cooperating_units.through
     Linked = Regulation.problems.through
+    in_chunk = AnyOf(F("problem_id"), ids)
     return {
         "measures": _grouped(
-            Measure.objects.filter(problem_id__in=ids)
+            Measure.objects.filter(in_chunk)
             .order_by("problem_id", "seq")
             .values_list("problem_id", "content")
         ),
         "cooperating": _grouped(
-            Cooperating.objects.filter(problem_id__in=ids)
+            Cooperating.objects.filter(in_chunk)
             .order_by("problem_id", "unit__sort", "unit_id")
             .values_list("problem_id", "unit__name")
         ),
         "evidence": _grouped(
-            Evidence.objects.filter(problem_id__in=ids)
+            Evidence.objects.filter(in_chunk)
             .order_by("problem_id", "id")
             .values_list("problem_id", "file_name")
         ),
         "regulations": _grouped(
-            Linked.objects.filter(problem_id__in=ids)
+            Linked.objects.filter(in_chunk)
             .order_by("problem_id", "regulation__issued_on", "regulation_id")
             .values_list("problem_id", "regulation__name", "regulation__doc_no")
         ),
@@ -366,6 +386,7 @@ def _many_valued(ids: list[int]) -> dict[str, dict[int, list]]:
 def iter_rows(qs: QuerySet[Problem], profile: Profile, *, chunk_size=CHUNK_SIZE) -> Iterator[list]:
     """One list of cell texts per problem; 1 + 4 queries per chunk of `chunk_size` rows."""
     accessors = [accessor for _, accessor in profile.columns]
+    language = translation.get_language()
     number = 0
 
     def flush(chunk):
@@ -374,6 +395,7 @@ def iter_rows(qs: QuerySet[Problem], profile: Profile, *, chunk_size=CHUNK_SIZE)
         for row in chunk:
             number += 1
             row["row"] = number
+            row["language"] = language
             for name, groups in extra.items():
                 row[name] = groups.get(row["id"], ())
             yield [accessor(row) or "" for accessor in accessors]
