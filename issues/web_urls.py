@@ -18,16 +18,14 @@ from issues.views import (
     problems,
     reviews,
 )
+from tracker.throttle import ThrottledLoginView
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    # Sign-in is throttled per account and per address (tracker.throttle).
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
@@ -82,4 +80,5 @@ urlpatterns = [
     path("manage/batches/new/", manage_setup.batch_add, name="manage-batch-add"),
     path("manage/batches/<int:pk>/", manage_setup.batch_edit, name="manage-batch"),
     path("manage/campaigns/", manage_setup.campaign_index, name="manage-campaigns"),
+    path("manage/campaigns/<int:pk>/", manage_setup.campaign_edit, name="manage-campaign"),
 ]

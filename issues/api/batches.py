@@ -82,3 +82,18 @@ class CampaignListView(generics.ListCreateAPIView):
         serializer.instance = batches.campaign_create(
             actor=self.request.user, **serializer.validated_data
         )
+
+
+class CampaignDetailView(generics.RetrieveUpdateAPIView):
+    serializer_class = CampaignSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return visible_campaigns(self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = batches.campaign_update(
+            actor=self.request.user,
+            campaign_id=serializer.instance.pk,
+            **serializer.validated_data,
+        )

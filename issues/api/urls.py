@@ -21,6 +21,7 @@ urlpatterns = [
     path("batches/", batches.BatchListView.as_view(), name="batch-list"),
     path("batches/<int:pk>/", batches.BatchDetailView.as_view(), name="batch-detail"),
     path("campaigns/", batches.CampaignListView.as_view(), name="campaign-list"),
+    path("campaigns/<int:pk>/", batches.CampaignDetailView.as_view(), name="campaign-detail"),
     path("problems/", problems.ProblemListView.as_view(), name="problem-list"),
     path("problems/<int:pk>/", problems.ProblemDetailView.as_view(), name="problem-detail"),
     path(

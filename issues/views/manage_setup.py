@@ -83,7 +83,7 @@ def batch_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 @office_admin_required
 def campaign_index(request):
-    """The campaigns in scope, and the form to set one up (the service has no edit yet)."""
+    """The campaigns in scope, and the form to set one up."""
     user = request.user
     form = CampaignForm(request.POST or None, user=user)
     status, page_error = 200, ""
@@ -113,5 +113,33 @@ def campaign_index(request):
             form_open=request.method == "POST",
             page_error=page_error,
         ),
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@office_admin_required
+def campaign_edit(request, pk):
+    """Change a campaign in the editor's scope (name, lead unit, leader, dates, goal)."""
+    campaign = get_object_or_404(visible_campaigns(request.user), pk=pk)
+    initial = {name: getattr(campaign, name) for name in batches.CAMPAIGN_FIELDS}
+    form = CampaignForm(request.POST or None, initial=initial, user=request.user)
+    status, page_error = 200, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            batches.campaign_update(
+                actor=request.user, campaign_id=campaign.pk, **form.cleaned_data
+            )
+        except DomainError as exc:
+            status, page_error = service_failed(form, exc)
+        else:
+            messages.success(request, _("已保存专项整治：%(name)s") % {"name": campaign.name})
+            return redirect(reverse("web:manage-campaigns") + f"#campaign-{campaign.pk}")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "issues/manage/campaign_form.html",
+        manage_context("campaigns", form=form, campaign=campaign, page_error=page_error),
         status=status,
     )

@@ -158,3 +158,37 @@ def test_it_refuses_a_campaign_ending_before_it_starts(cast, api):
         format="json",
     )
     assert_error(r, 400, "validation_error", "end_date")
+
+
+def test_it_edits_a_campaign_within_scope(cast, api):
+    from tests.conftest import make_user
+
+    mine = campaign(cast, cast.unit_a)
+    url = f"/api/v1/campaigns/{mine.pk}/"
+    r = api(cast.oa).patch(url, {"name": "新名称", "end_date": "2026-12-31"}, format="json")
+    assert r.status_code == 200, r.json()
+    mine.refresh_from_db()
+    assert (mine.name, mine.end_date.isoformat()) == ("新名称", "2026-12-31")
+
+    # An office admin of 教育局 may not hand the campaign to 卫健局 (outside their scope),
+    # nor end it before it starts; neither attempt changes anything.
+    local = make_user("oa_a", unit=cast.unit_a, role="office_admin")
+    r = api(local).patch(url, {"lead_unit": cast.unit_b.pk}, format="json")
+    assert_error(r, 400, "validation_error", "lead_unit")
+    r = api(local).patch(url, {"start_date": "2027-01-01"}, format="json")
+    assert_error(r, 400, "validation_error", "end_date")
+    mine.refresh_from_db()
+    assert (mine.lead_unit, mine.start_date) == (cast.unit_a, None)
+
+
+def test_it_refuses_campaign_edits_to_others(cast, api):
+    theirs = campaign(cast, cast.unit_b)
+    url = f"/api/v1/campaigns/{theirs.pk}/"
+    # Out of scope: not found; in scope but not an office admin: forbidden.
+    assert_error(api(cast.admin_a).patch(url, {"name": "x"}, format="json"), 404, "not_found")
+    assert_error(
+        api(cast.admin_b).patch(url, {"name": "x"}, format="json"), 403, "permission_denied"
+    )
+    assert api(cast.oa).delete(url).status_code == 405
+    theirs.refresh_from_db()
+    assert theirs.name == "卫健局专项"

@@ -186,3 +186,27 @@ def test_it_sets_up_a_campaign_led_by_a_unit_in_scope(cast, local_admin, web):
     assert response.status_code == 400 and "不能早于开始日期" in response.content.decode()
     response = client.post("/manage/campaigns/", {**data, "lead_unit": cast.unit_b.pk})
     assert response.status_code == 400 and Campaign.objects.count() == 1
+
+
+def test_it_edits_a_campaign_from_its_page(cast, local_admin, web):
+    campaign = Campaign.objects.create(name="校园食品安全专项整治", lead_unit=cast.unit_a)
+    client = web(local_admin)
+    listing = client.get("/manage/campaigns/").content.decode()
+    assert f'href="/manage/campaigns/{campaign.pk}/"' in listing
+    page = client.get(f"/manage/campaigns/{campaign.pk}/")
+    assert page.status_code == 200 and "校园食品安全专项整治" in page.content.decode()
+    data = {"name": "校园食品安全和膳食经费管理专项整治", "lead_unit": cast.unit_a.pk}
+    response = client.post(f"/manage/campaigns/{campaign.pk}/", {**data, "goal": "守住底线"})
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.goal) == (data["name"], "守住底线")
+    # Handing it to a unit outside the admin's scope is refused in place; nothing changes.
+    response = client.post(
+        f"/manage/campaigns/{campaign.pk}/", {**data, "lead_unit": cast.unit_b.pk}
+    )
+    assert response.status_code == 400
+    campaign.refresh_from_db()
+    assert campaign.lead_unit == cast.unit_a
+    # Another unit's campaign is not found for this admin.
+    other = Campaign.objects.create(name="卫健专项", lead_unit=cast.unit_b)
+    assert client.get(f"/manage/campaigns/{other.pk}/").status_code == 404
