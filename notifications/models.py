@@ -192,6 +192,9 @@ class WebhookDelivery(models.Model):
     state = models.CharField(max_length=10, choices=DeliveryState, default=DeliveryState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
+    # When the cycle last queued a task for it: not queued again until a retry is scheduled
+    # after that (next_attempt_at moves past it) or the lease runs out (a lost message).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookFormat
@@ -151,7 +151,9 @@ def _failed(delivery: WebhookDelivery, error: str, status: int | None) -> bool:
 
 
 def webhooks_dispatch(now=None, limit: int = 1000) -> list[int]:
-    """Recover stale claims, then queue every delivery whose attempt is due."""
+    """Recover stale claims, then queue each delivery whose attempt is due and that has no task
+    in the queue for it: never queued, a retry scheduled since it was queued, or queued longer
+    than the lease ago (a lost broker message; the claim makes a duplicate harmless)."""
     from .tasks import deliver_webhook
 
     now = now or timezone.now()
@@ -160,12 +162,19 @@ def webhooks_dispatch(now=None, limit: int = 1000) -> list[int]:
     stale.filter(attempts__gte=MAX_ATTEMPTS).update(
         state=DeliveryState.FAILED, last_error="delivery did not finish (worker lost)"
     )
-    stale.update(state=DeliveryState.PENDING)
+    stale.update(state=DeliveryState.PENDING, enqueued_at=None)
     ids = list(
         WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+        .filter(
+            Q(enqueued_at=None)
+            | Q(enqueued_at__lt=F("next_attempt_at"))
+            | Q(enqueued_at__lt=now - LEASE)
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+    if ids:
+        WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
     for delivery_id in ids:
         transaction.on_commit(lambda did=delivery_id: deliver_webhook.delay(did))
     return ids

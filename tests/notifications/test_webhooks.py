@@ -234,6 +234,21 @@ def test_an_unreachable_receiver_is_recorded_and_retried(run_cycle, cast, proble
     assert "Connection" in delivery.last_error or "refused" in delivery.last_error
 
 
+def test_a_due_delivery_is_queued_once_until_a_retry_or_the_lease(
+    run_cycle, cast, problem, receiver, _today
+):
+    endpoint_for(cast, receiver)
+    [delivery] = deliveries_after_one_cycle(run_cycle, _today)
+    now = timezone.now()
+    assert webhooks.webhooks_dispatch(now) == [delivery.pk]
+    # Its task waits in the queue (not run here): later cycles do not queue it again…
+    assert webhooks.webhooks_dispatch(now + dt.timedelta(minutes=5)) == []
+    # …unless that message was lost: once the lease is over it is queued again.
+    later = now + webhooks.LEASE + dt.timedelta(seconds=1)
+    assert webhooks.webhooks_dispatch(later) == [delivery.pk]
+    assert receiver.received == []
+
+
 def test_a_delivery_claimed_by_a_crashed_worker_is_sent_after_the_lease(
     run_cycle, cast, problem, receiver, _today
 ):
