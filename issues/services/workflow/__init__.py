@@ -1,0 +1,143 @@
+"""The problem workflow of SPEC §3: one table (table.py), one function (this module).
+
+`ACTIONS` declares every action: the states it may start from, the states it may lead to,
+who may take it and what input it needs. `perform_action` is the only code that changes a
+problem's `status`: it locks the row, re-checks state, actor and input, applies the effect,
+appends the ledger entry and announces the change after commit — all in one transaction.
+`allowed_actions` answers "what may this user do now" from the same table.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from issues import signals
+from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition, NotFound
+from issues.models import Problem, RequestStatus, RequestType, ReviewRequest, ReviewStep, Status
+from issues.selectors.scope import access_for, visible_problems
+from issues.services.schedule import problem_reschedule
+from issues.services.workflow import effects
+from issues.services.workflow.rules import (
+    ActionSpec,
+    Context,
+    check_available,
+    may_decide_kind,
+    pending_request,
+    step_check,
+)
+from issues.services.workflow.table import ACTIONS, DUE_DATE_ACTIONS, EXTENSION_STATES
+from ledger.services import ledger_append
+
+S = Status
+
+__all__ = [
+    "ACTIONS",
+    "DUE_DATE_ACTIONS",
+    "allowed_actions",
+    "decidable_step",
+    "may_decide_kind",
+    "pending_request",
+    "perform_action",
+]
+
+
+def _cancel_stale_requests(problem: Problem, new_state: str):
+    """A problem that leaves the flow takes its pending requests with it."""
+    if new_state not in EXTENSION_STATES:
+        problem.requests.filter(
+            request_type=RequestType.EXTENSION, status=RequestStatus.PENDING
+        ).update(status=RequestStatus.CANCELLED, decided_at=timezone.now())
+    if new_state != S.CLOSEOUT_REVIEW:
+        problem.requests.filter(
+            request_type=RequestType.CLOSEOUT, status=RequestStatus.PENDING
+        ).update(status=RequestStatus.WITHDRAWN, decided_at=timezone.now())
+
+
+def _validated(spec: ActionSpec, data) -> dict:
+    serializer = spec.input(data=data or {})
+    if not serializer.is_valid():
+        raise InvalidInput("输入有误。", serializer.errors)
+    return dict(serializer.validated_data)
+
+
+def perform_action(*, problem_id: int, action: str, actor, data: dict | None = None) -> Problem:
+    """Take `action` on a problem for `actor` (None: the system). The one writer of `status`."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise NotFound(f"未知操作：{action}")
+    with transaction.atomic():
+        qs = Problem.objects if actor is None else visible_problems(actor)
+        # Lock the row: a concurrent action on the same problem waits here, then re-checks.
+        problem = (
+            qs.select_for_update(of=("self",))
+            .select_related("batch", "lead_unit")
+            .filter(pk=problem_id)
+            .first()
+        )
+        if problem is None:
+            raise NotFound("问题不存在。")
+        ctx = Context(problem=problem, actor=actor, access=access_for(actor))
+        check_available(spec, ctx)
+        ctx.data = _validated(spec, data)
+        ctx.comment = ctx.data.get("comment", "")
+        from_state = problem.status
+        new_state = spec.effect(ctx) or from_state
+        assert new_state == from_state or new_state in spec.targets, (action, new_state)
+        if new_state != from_state:
+            problem.status = new_state
+            _cancel_stale_requests(problem, new_state)
+        problem.save()
+        ledger_append(
+            problem=problem,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=new_state,
+            changes=ctx.changes,
+            comment=ctx.comment,
+        )
+        problem_reschedule(problem)
+        # Listeners (notifications/) cancel reminders that no longer apply, in this transaction.
+        signals.schedule_changed.send(sender=Problem, problem=problem)
+        request_id = ctx.request.pk if ctx.request is not None else None
+        transaction.on_commit(
+            lambda: signals.problem_changed.send(
+                sender=Problem,
+                problem_id=problem.pk,
+                action=action,
+                actor_id=getattr(actor, "pk", None),
+                request_id=request_id,
+            )
+        )
+    problem.pending_requests = None
+    return problem
+
+
+def allowed_actions(problem: Problem, user) -> list[str]:
+    """The actions `user` may take on `problem` now (state and actor; input not considered)."""
+    ctx = Context(problem=problem, actor=user, access=access_for(user))
+    allowed = []
+    for name, spec in ACTIONS.items():
+        try:
+            check_available(spec, ctx)
+        except (InvalidTransition, ActionForbidden):
+            continue
+        if name == "request_extension":
+            try:
+                effects.extension_filing_check(ctx)
+            except (InvalidTransition, InvalidInput):
+                continue
+        allowed.append(name)
+    return allowed
+
+
+def decidable_step(request: ReviewRequest, user) -> ReviewStep | None:
+    """The step of `request` that `user` may decide now, or None — by the same rules as the
+    approve/reject actions (chain order, who decides which kind, separation of duties).
+    Reads `request.problem` (with its lead unit) and `request.steps`; prefetch both."""
+    if request.status != RequestStatus.PENDING:
+        return None
+    ctx = Context(problem=request.problem, actor=user, access=access_for(user))
+    try:
+        return step_check(ctx, request)
+    except (InvalidTransition, ActionForbidden):
+        return None
