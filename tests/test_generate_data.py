@@ -110,6 +110,17 @@ def test_next_reminder_on_follows_the_schedule_rules(generated):
         assert stored is None or stored > today
 
 
+def test_open_measures_due_is_the_earliest_unfinished_measure(generated):
+    from issues.services.schedule import open_measures_due
+
+    problems = Problem.objects.prefetch_related("measures")
+    assert problems.exists()
+    for problem in problems:
+        assert problem.open_measures_due == open_measures_due(problem.measures.all()), problem.code
+    assert problems.filter(open_measures_due__isnull=False).exists()
+    assert problems.filter(open_measures_due__isnull=True).exists()  # closed: all done
+
+
 def test_the_scan_finds_the_due_problems_and_then_nothing(generated):
     first = reminders_scan()
     assert first.problems == DUE

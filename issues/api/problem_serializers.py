@@ -35,9 +35,25 @@ class MeasureSerializer(serializers.ModelSerializer):
     def get_is_overdue(self, measure) -> bool:
         annotated = getattr(measure, "is_overdue", None)
         if annotated is not None:
-            return annotated
+            return bool(annotated)
         # Nested in a problem: the prefetch set `measure.problem`, no query.
         return measure_is_overdue(measure, measure.problem.status)
+
+    def to_representation(self, measure):
+        """The declared fields, written out (see ProblemSerializer.to_representation)."""
+        return {
+            "id": measure.pk,
+            "problem": measure.problem_id,
+            "seq": measure.seq,
+            "content": measure.content,
+            "unit": measure.unit_id,
+            "owner": measure.owner_id,
+            "due_date": _date(measure.due_date),
+            "status": measure.status,
+            "done_at": _datetime(measure.done_at),
+            "done_note": measure.done_note,
+            "is_overdue": self.get_is_overdue(measure),
+        }
 
 
 class MeasureWriteSerializer(serializers.Serializer):
@@ -108,6 +124,61 @@ class ProblemSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[*ACTIONS])))
     def get_allowed_actions(self, problem) -> list[str]:
         return allowed_actions(problem, self.context["request"].user)
+
+    def to_representation(self, problem):
+        """The declared fields, written out. DRF's generic field-by-field path cost ~0.6 ms a
+        row — most of a list page's time (bench/bench_list.py); this costs a tenth of that.
+        The declarations above remain the schema, and tests/api/test_problem_representation.py
+        checks that both paths give the same JSON for problems of every kind."""
+        measure = MeasureSerializer()
+        return {
+            "id": problem.pk,
+            "code": problem.code,
+            "batch": problem.batch_id,
+            "campaign": problem.campaign_id,
+            "source": problem.source,
+            "origin": problem.origin,
+            "category": problem.category_id,
+            "title": problem.title,
+            "description": problem.description,
+            "target": problem.target,
+            "severity": problem.severity,
+            "amount": _AMOUNT.to_representation(problem.amount)
+            if problem.amount is not None
+            else None,
+            "rectify_type": problem.rectify_type,
+            "due_date": _date(problem.due_date),
+            "original_due_date": _date(problem.original_due_date),
+            "responsible_leader": problem.responsible_leader_id,
+            "lead_unit": problem.lead_unit_id,
+            "cooperating_units": [unit.pk for unit in problem.cooperating_units.all()],
+            "owner": problem.owner_id,
+            "supervision_level": problem.supervision_level,
+            "status": problem.status,
+            "light": problem.light,
+            "is_overdue": bool(problem.is_overdue),
+            "reopen_count": problem.reopen_count,
+            "rework_count": problem.rework_count,
+            "latest_progress": problem.latest_progress,
+            "next_review_date": _date(problem.next_review_date),
+            "measures": [measure.to_representation(m) for m in problem.measures.all()],
+            "allowed_actions": self.get_allowed_actions(problem),
+            "created_at": _datetime(problem.created_at),
+            "closed_at": _datetime(problem.closed_at),
+        }
+
+
+# DRF's own formatting, applied directly (dates ISO 8601, datetimes in the current time zone).
+_AMOUNT = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+_DATETIME = serializers.DateTimeField()
+
+
+def _date(value):
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value):
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 class ProblemWriteSerializer(serializers.ModelSerializer):

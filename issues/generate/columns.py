@@ -1,15 +1,14 @@
 """Column order of the rows the generator writes (TableWriter fills any other column with its
 default, so a field added later with a default or NULL needs no change here)."""
 
-from issues.models import Problem
-
 PROBLEM_COLUMNS = [
     "id", "code", "batch_id", "campaign_id", "source", "origin", "category_id", "title",
     "description", "target", "severity", "amount", "rectify_type", "due_date",
     "original_due_date", "responsible_leader_id", "lead_unit_id", "owner_id",
     "supervision_level", "status", "closed_at", "closed_by_id", "reopen_count", "rework_count",
     "generalization_note", "mechanism_note", "next_review_date", "latest_progress", "remark",
-    "next_reminder_on", "created_by_id", "created_at", "updated_at",
+    "next_reminder_on", "created_by_id", "created_at", "updated_at", "closed_on_time",
+    "open_measures_due",
 ]  # fmt: skip
 MEASURE_COLUMNS = [
     "id", "problem_id", "seq", "content", "unit_id", "owner_id", "due_date", "status",
@@ -27,6 +26,3 @@ STEP_COLUMNS = [
     "decided_at", "created_at",
 ]  # fmt: skip
 SELF_CHECK = '{"effective": true, "generalized": true, "measures_done": true, "mechanism": true}'
-HAS_CLOSED_ON_TIME = any(f.attname == "closed_on_time" for f in Problem._meta.concrete_fields)
-if HAS_CLOSED_ON_TIME:
-    PROBLEM_COLUMNS.append("closed_on_time")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from issues.models import MeasureStatus, Problem, RequestStatus, RequestType, Status, StepKind
 
 from . import texts
-from .columns import HAS_CLOSED_ON_TIME, SELF_CHECK
+from .columns import SELF_CHECK
 from .ladder import problem_next
 
 S = Status
@@ -276,7 +276,15 @@ class ProblemMaker:
             self.w["cooperating"].write((self._next("cooperating"), pid, unit_id))
         assigned = "assign" in moments or "approve_list" in moments
 
-        # The problem row.
+        # The problem row; open_due as issues.services.schedule.open_measures_due.
+        open_due = min(
+            (
+                d
+                for d, st in zip(m_dues, measure_status, strict=True)
+                if st != MeasureStatus.DONE and d
+            ),
+            default=None,
+        )
         issue = texts.ISSUES[rng.randrange(len(texts.ISSUES))]
         source = rng.choice(SOURCE_MIX)
         row = [
@@ -289,10 +297,8 @@ class ProblemMaker:
             rectify, due, due if assigned else None, leader, lead,
             staff, "none", state, closed_at, closed_by, 0, 0, "", "", next_review,
             texts.PROGRESS[pid % len(texts.PROGRESS)] if state == S.IN_PROGRESS else "", "",
-            nro, office_admin, created, times[-1],
+            nro, office_admin, created, times[-1], closed_on_time, open_due,
         ]  # fmt: skip
-        if HAS_CLOSED_ON_TIME:
-            row.append(closed_on_time)
         self.w["problem"].write(tuple(row))
         self.counts[state] = self.counts.get(state, 0) + 1
 

@@ -136,6 +136,9 @@ class Problem(models.Model):
     # The earliest local date on which this problem produces a reminder; kept current by the
     # workflow (issues.services.schedule) so the reminder scan is one indexed range query.
     next_reminder_on = models.DateField(null=True, blank=True, editable=False)
+    # The earliest due date among its unfinished measures, kept current by the same code, so
+    # that the light ("a measure is overdue") is a column comparison, not a subquery per row.
+    open_measures_due = models.DateField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

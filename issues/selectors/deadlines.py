@@ -1,4 +1,8 @@
-"""Overdue and the warning light (SPEC §4), derived in SQL — never stored.
+"""Overdue and the warning light (SPEC §4), derived in SQL from stored dates — never stored.
+
+The light reads only the problem's own row: its due date, its batch's yellow_days (turned into
+batch ids per threshold) and `open_measures_due`, the earliest due date among its unfinished
+measures, kept current by issues.services.schedule.problem_reschedule.
 
 "Today" is the local date in the installation's time zone (timezone.localdate()), never the
 UTC date. Lists annotate `is_overdue`, `light` and `light_rank` so they can be filtered and
@@ -6,13 +10,12 @@ ordered by urgency in the database.
 """
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db.models import (
     BooleanField,
     Case,
-    Exists,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -53,45 +56,49 @@ def problem_overdue_q(today: dt.date) -> Q:
 
 def _due_soon_q(today: dt.date) -> Q:
     """Due within the batch's yellow_days. Thresholds differ per batch, but an installation has
-    only a handful of distinct values: one small query turns them into plain date bounds."""
-    days = Batch.objects.order_by().values_list("yellow_days", flat=True).distinct()
+    few batches: one small query turns them into plain date bounds per group of batch ids, so
+    that lists and counts need no join with the batch table."""
+    by_days = defaultdict(list)
+    for batch_id, days in Batch.objects.order_by().values_list("pk", "yellow_days"):
+        by_days[days].append(batch_id)
     q = Q(pk__in=[])
-    for d in days:
-        q |= Q(batch__yellow_days=d, due_date__gte=today, due_date__lte=today + dt.timedelta(d))
-    return q
-
-
-def measure_overdue_exists(today: dt.date) -> Exists:
-    return Exists(
-        Measure.objects.filter(
-            problem_id=OuterRef("pk"), status__in=OPEN_MEASURE, due_date__lt=today
+    for days, batch_ids in sorted(by_days.items()):
+        q |= Q(
+            batch_id__in=batch_ids, due_date__gte=today, due_date__lte=today + dt.timedelta(days)
         )
-    )
+    return q
 
 
 def annotate_deadlines(queryset: QuerySet[Problem], today: dt.date | None = None) -> QuerySet:
     today = today or timezone.localdate()
     active = Q(status__in=ACTIVE_STATES)
+    # The first condition that holds gives the light; the rank is built from the same
+    # conditions rather than as a CASE over `light`, which would repeat the whole CASE in SQL
+    # once per light.
+    conditions = [
+        (problem_overdue_q(today), Light.RED),
+        (active & (_due_soon_q(today) | Q(open_measures_due__lt=today)), Light.YELLOW),
+        (active, Light.GREEN),
+        (Q(status__in=DONE_STATES), Light.BLUE),
+    ]
     light = Case(
-        When(problem_overdue_q(today), then=Value(Light.RED)),
-        When(active & (_due_soon_q(today) | Q(has_overdue_measure=True)), then=Value(Light.YELLOW)),
-        When(active, then=Value(Light.GREEN)),
-        When(status__in=DONE_STATES, then=Value(Light.BLUE)),
+        *(When(q, then=Value(name)) for q, name in conditions),
         default=Value(Light.GREY),
     )
     rank = Case(
-        *(When(light=name, then=Value(rank)) for name, rank in Light.RANK.items()),
+        *(When(q, then=Value(Light.RANK[name])) for q, name in conditions),
+        default=Value(Light.RANK[Light.GREY]),
         output_field=IntegerField(),
     )
     return queryset.annotate(
-        has_overdue_measure=measure_overdue_exists(today),
         is_overdue=Case(
             When(problem_overdue_q(today), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
         light=light,
-    ).annotate(light_rank=rank)
+        light_rank=rank,
+    )
 
 
 def annotate_measure_deadlines(queryset: QuerySet[Measure], today: dt.date | None = None):

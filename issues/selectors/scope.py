@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Func, OuterRef, Q, QuerySet, Subquery
 
 from issues.models import OFFICE_ROLES, Campaign, Measure, Membership, Problem, Role, Unit
 
@@ -22,25 +22,43 @@ class Grant:
     role: str
 
 
+# Read with the memberships (no query of its own): `SELECT COUNT(id) … WHERE parent_id IS NULL`.
+ROOT_UNIT_COUNT = Unit.objects.filter(parent__isnull=True).order_by().values(
+    n=Func("pk", function="COUNT")
+)
+
+
 class Access:
     """A user's memberships, read once per request (cached on the user object)."""
 
     def __init__(self, user):
         self.user = user
         self.is_superuser = bool(user is not None and user.is_superuser)
+        self.root_units = 0  # how many root units the installation has (see covers_every_unit)
         if user is None or not user.is_authenticated:
             self.grants: tuple[Grant, ...] = ()
         else:
-            self.grants = tuple(
-                Grant(unit_id, path, role)
-                for unit_id, path, role in Membership.objects.filter(user=user).values_list(
-                    "unit_id", "unit__path", "role"
-                )
+            rows = list(
+                Membership.objects.filter(user=user)
+                .annotate(root_units=Subquery(ROOT_UNIT_COUNT))
+                .values_list("unit_id", "unit__path", "role", "root_units")
             )
+            self.grants = tuple(Grant(unit_id, path, role) for unit_id, path, role, _ in rows)
+            if rows:
+                self.root_units = rows[0][3]
 
     @property
     def sees_everything(self) -> bool:
         return self.is_superuser
+
+    @property
+    def covers_every_unit(self) -> bool:
+        """Superuser, or a membership at every root unit (the county's office, typically):
+        every problem is in scope, so lists and counts need no scope filter at all."""
+        if self.is_superuser:
+            return True
+        roots = {g.path for g in self.grants if g.path.count("/") == 2}  # "/<id>/"
+        return bool(roots) and len(roots) == self.root_units
 
     def has_role_over(self, roles, unit) -> bool:
         """Some membership with one of `roles` whose scope holds `unit`."""
@@ -76,7 +94,7 @@ def access_for(user) -> Access:
 def scope_units(user) -> QuerySet[Unit]:
     """The units the user may see, as a queryset usable as a SQL subquery."""
     access = access_for(user)
-    if access.sees_everything:
+    if access.covers_every_unit:
         return Unit.objects.all()
     paths = {g.path for g in access.grants}
     if not paths:
@@ -98,16 +116,29 @@ def scope_units_for_roles(user, roles) -> QuerySet[Unit]:
 
 
 def visible_problems(user, queryset: QuerySet[Problem] | None = None) -> QuerySet[Problem]:
+    """Problems whose lead unit, a cooperating unit or a measure's unit is in scope.
+
+    As `id IN (… UNION ALL …)` of three indexed lookups rather than an OR of EXISTS: the OR
+    made PostgreSQL test every row of the table (73 ms to count 1 760 visible problems out of
+    100 000; 10 ms this way, bench/bench_list.py). A scope that holds every unit needs no
+    filter at all."""
     qs = Problem.objects.all() if queryset is None else queryset
     access = access_for(user)
-    if access.sees_everything:
+    if access.covers_every_unit:
         return qs
     units = scope_units(user).values("pk")
-    cooperating = Problem.cooperating_units.through.objects.filter(
-        problem_id=OuterRef("pk"), unit_id__in=units
+    Cooperating = Problem.cooperating_units.through
+    ids = (
+        Problem.objects.filter(lead_unit_id__in=units)
+        .order_by()
+        .values("pk")
+        .union(
+            Cooperating.objects.filter(unit_id__in=units).order_by().values("problem_id"),
+            Measure.objects.filter(unit_id__in=units).order_by().values("problem_id"),
+            all=True,
+        )
     )
-    measured = Measure.objects.filter(problem_id=OuterRef("pk"), unit_id__in=units)
-    return qs.filter(Q(lead_unit_id__in=units) | Exists(cooperating) | Exists(measured))
+    return qs.filter(pk__in=ids)
 
 
 def visible_users(user):

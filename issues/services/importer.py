@@ -394,6 +394,8 @@ def _create_all(*, actor, batch: Batch, rows: list[ParsedRow], file_name: str) -
                 "created_by_id": actor.pk,
                 "code": code,
                 "status": Status.DRAFT,
+                # Its measures share the problem's due date and are all unfinished.
+                "open_measures_due": row.fields["due_date"] if row.measures else None,
                 **_attributes(row.fields),
             }
             for code, row in zip(codes, rows, strict=True)

@@ -16,7 +16,7 @@ from issues.models import (
     Status,
 )
 from issues.selectors.scope import access_for
-from issues.services.schedule import problem_reschedule
+from issues.services.schedule import open_measures_due, problem_reschedule
 from issues.signals import schedule_changed
 from ledger.services import ledger_append
 
@@ -129,6 +129,9 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
             )
         )
     Measure.objects.bulk_create(created)
+    if created:
+        problem.open_measures_due = open_measures_due(created)
+        Problem.objects.filter(pk=problem.pk).update(open_measures_due=problem.open_measures_due)
     ledger_append(
         problem=problem,
         actor=actor,

@@ -172,7 +172,8 @@ def next_reminder_on(problem: Problem, today: dt.date) -> dt.date | None:
 
 
 def problem_reschedule(problem: Problem) -> None:
-    """Recompute and store next_reminder_on (called inside the workflow's transaction).
+    """Recompute and store next_reminder_on and open_measures_due (called inside the
+    workflow's transaction and after every change to a problem's measures).
 
     Today's reminders count as upcoming here: if one fell due today and was not yet sent,
     the scan still finds the problem."""
@@ -183,7 +184,18 @@ def problem_reschedule(problem: Problem) -> None:
         .get(pk=problem.pk)
     )
     dates = [item.fire_on for item in problem_ladder(fresh, until=today) if item.fire_on >= today]
-    value = min(dates, default=None)
-    if problem.next_reminder_on != value:
-        Problem.objects.filter(pk=problem.pk).update(next_reminder_on=value)
-        problem.next_reminder_on = value
+    stored = {
+        "next_reminder_on": min(dates, default=None),
+        "open_measures_due": open_measures_due(fresh.measures.all()),
+    }
+    changed = {name: value for name, value in stored.items() if getattr(problem, name) != value}
+    if changed:
+        Problem.objects.filter(pk=problem.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(problem, name, value)
+
+
+def open_measures_due(measures) -> dt.date | None:
+    """The earliest due date among unfinished measures (Problem.open_measures_due)."""
+    dates = [m.due_date for m in measures if m.status != MeasureStatus.DONE and m.due_date]
+    return min(dates, default=None)

@@ -62,6 +62,67 @@ def test_it_is_yellow_when_a_measure_is_overdue(cast, make_problem, _today):
     assert light_of(problem).light == "green"
 
 
+def stored_and_recomputed(problem):
+    """Problem.open_measures_due as stored, and as its measures say it should be."""
+    from django.db.models import Min
+
+    stored = Problem.objects.values_list("open_measures_due", flat=True).get(pk=problem.pk)
+    fresh = problem.measures.exclude(status="done").aggregate(d=Min("due_date"))["d"]
+    return stored, fresh
+
+
+def test_the_stored_earliest_open_measure_due_date_follows_every_measure_change(cast, make_problem):
+    from issues.services.problems import measure_create
+
+    problem = make_problem(
+        "in_progress",
+        due_date=dt.date(2026, 6, 30),
+        measures=[
+            {"content": "一", "unit": cast.unit_a, "due_date": dt.date(2026, 5, 1)},
+            {"content": "二", "unit": cast.unit_a, "due_date": dt.date(2026, 4, 1)},
+        ],
+    )
+    assert stored_and_recomputed(problem) == (dt.date(2026, 4, 1),) * 2
+    first, second = problem.measures.order_by("seq")
+    steps = [
+        lambda: measure_update(actor=cast.admin_a, measure_id=second.pk, status="done"),
+        lambda: measure_update(
+            actor=cast.admin_a, measure_id=first.pk, due_date=dt.date(2026, 3, 20)
+        ),
+        lambda: measure_create(
+            actor=cast.admin_a, problem_id=problem.pk, content="三", due_date=dt.date(2026, 3, 3)
+        ),
+        lambda: measure_update(actor=cast.admin_a, measure_id=second.pk, status="in_progress"),
+        lambda: [
+            measure_update(actor=cast.admin_a, measure_id=m.pk, status="done")
+            for m in problem.measures.all()
+        ],
+    ]
+    expected = [
+        dt.date(2026, 5, 1),
+        dt.date(2026, 3, 20),
+        dt.date(2026, 3, 3),
+        dt.date(2026, 3, 3),
+        None,
+    ]
+    for step, want in zip(steps, expected, strict=True):
+        step()
+        assert stored_and_recomputed(problem) == (want, want)
+
+
+def test_a_problem_created_or_imported_with_measures_stores_their_earliest_due_date(
+    cast, make_problem
+):
+    problem = make_problem(
+        "draft",
+        due_date=dt.date(2026, 6, 30),
+        measures=[{"content": "一", "unit": cast.unit_a, "due_date": dt.date(2026, 5, 1)}],
+    )
+    assert stored_and_recomputed(problem) == (dt.date(2026, 5, 1),) * 2
+    bare = make_problem("draft", measures=[])
+    assert stored_and_recomputed(bare) == (None, None)
+
+
 def test_it_never_calls_closeout_review_or_long_term_overdue(cast, make_problem, _today):
     reviewing = make_problem("closeout_review", due_date=dt.date(2026, 3, 5))
     long_term = make_problem("long_term", due_date=dt.date(2026, 3, 5))

@@ -506,6 +506,11 @@ def test_an_exported_ledger_imports_back_as_the_same_problems(
     if profile == "xuncha":  # 巡察 lists carry no 来源, 增量/存量 or 整改类型 columns
         keep = (0, 2, 4, 5, 6, 7, 8, 9, 11, 12)
     assert snapshot(imported, keep) == snapshot(originals, keep)
+    # Imported measures are unfinished and share the problem's due date (the light reads it).
+    for problem in imported:
+        expected = problem.due_date if problem.measures.exists() else None
+        assert problem.open_measures_due == expected, problem.description
+    assert any(p.open_measures_due for p in imported)
 
 
 def test_the_template_has_headers_an_example_and_notes(cast, api):

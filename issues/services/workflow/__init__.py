@@ -117,6 +117,8 @@ def allowed_actions(problem: Problem, user) -> list[str]:
     ctx = Context(problem=problem, actor=user, access=access_for(user))
     allowed = []
     for name, spec in ACTIONS.items():
+        if problem.status not in spec.sources:
+            continue  # what check_available would refuse first, without building its message
         try:
             check_available(spec, ctx)
         except (InvalidTransition, ActionForbidden):

@@ -1,0 +1,193 @@
+"""Problem list benchmark (SPEC §11): page of 50 over 100 000 problems, against GET /api/v1/me/.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/bench_list.py [--quick]
+
+It creates a scratch database beside DATABASE_URL's, migrates it, fills it with
+`manage.py generate_data --problems N` (100 000; --quick: 10 000), runs VACUUM ANALYZE, then, in
+a child process, requests through Django's whole stack (middleware, session authentication, DRF,
+the FilterSet, the serializer; no network) as the users who see most:
+
+  - an office admin of the county (every problem in scope) and a township's unit admin;
+  - the list as it opens (page 1), a page deep in the list, a filtered list (light=red, sorted
+    by due date) and a keyword search; page_size=50;
+  - GET /api/v1/me/ interleaved with them, request for request, so both see the same load.
+
+Targets, printed as `target <name>: <measured> (limit <limit>) PASS|FAIL`:
+
+  list_latency_vs_me   the median of every list request over the median of /me/, at most 3x;
+  list_queries         queries of one list request at page_size 10, 50 and 200 (problems in
+                       close-out review, so that every page needs every prefetch): all equal.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    drop_database,
+    generated_database,
+    machine,
+    office_admin,
+    report,
+    run_child,
+    server_url,
+    setup_django,
+    verdict,
+)
+
+RATIO_LIMIT = 3.0
+LISTS = {
+    "page 1": "/api/v1/problems/?page_size=50",
+    "deep page": "/api/v1/problems/?page_size=50&page={deep}",
+    "red, by due date": "/api/v1/problems/?page_size=50&light=red&ordering=due_date",
+    "keyword": "/api/v1/problems/?page_size=50&q=%E5%8F%B0%E8%B4%A6",  # 台账
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--problems", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10 000 problems, fewer rounds")
+    parser.add_argument("--rounds", type=int, default=30, help="requests per list and user")
+    parser.add_argument("--database", default="bench_list", help="scratch database name")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+
+    url = server_url()
+    problems = 10_000 if args.quick else args.problems
+    rounds = 10 if args.quick else args.rounds
+    print(json.dumps(machine(url), ensure_ascii=False), flush=True)
+    scratch = generated_database(url, args.database, problems, seed=5, reuse=args.reuse)
+    try:
+        result = run_child(Path(__file__), ["--rounds", str(rounds)], scratch)
+    finally:
+        if not args.keep:
+            drop_database(url, args.database)
+    sys.exit(0 if print_targets(result) else 1)
+
+
+def print_targets(result: dict) -> bool:
+    me = result["me_median_ms"]
+    print(f"GET /api/v1/me/: median {me:.1f} ms over {result['me_requests']} requests")
+    for line in result["lines"]:
+        print(
+            f"{line['user']:<14} {line['list']:<16} median {line['median_ms']:6.1f} ms  "
+            f"p90 {line['p90_ms']:6.1f} ms  {line['count']:>6} rows  {line['queries']} queries"
+        )
+    worst = max(result["lines"], key=lambda line: line["median_ms"])
+    ratio = worst["median_ms"] / me
+    constant = all(len(set(counts.values())) == 1 for counts in result["queries"].values())
+    print(f"queries by page_size (10/50/200): {json.dumps(result['queries'])}")
+    targets = [
+        ("list_latency_vs_me", f"{ratio:.2f}x ({worst['user']}, {worst['list']})",
+         f"{RATIO_LIMIT}x", ratio <= RATIO_LIMIT),
+        ("list_queries", "constant" if constant else "varies with page size",
+         "constant", constant),
+    ]  # fmt: skip
+    for name, measured, limit, ok in targets:
+        print(f"target {name}: {measured} (limit {limit}) {verdict(ok)}")
+    return all(ok for *_, ok in targets)
+
+
+# --- the measurement (child process) -----------------------------------------------------------
+
+
+def child(args):
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    users = bench_users()
+    clients = {}
+    for label, user in users.items():
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        clients[label] = client
+
+    def get(client, url):
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        return elapsed, response
+
+    # Queries of one list request by page size. Rows in close-out review all carry a pending
+    # request with its steps, so every page needs every prefetch (a page without any pending
+    # request skips the steps query, one fewer whatever its size).
+    queries = {}
+    for label, client in clients.items():
+        counts = {}
+        for size in (10, 50, 200):
+            with CaptureQueriesContext(connection) as ctx:
+                get(client, f"/api/v1/problems/?status=closeout_review&page_size={size}")
+            counts[size] = len(ctx.captured_queries)
+        queries[label] = counts
+
+    me_times, lines = [], []
+    for label, client in clients.items():
+        _, first = get(client, LISTS["page 1"])
+        count = first.json()["count"]
+        urls = {name: url.format(deep=max(1, count // 50 * 3 // 4)) for name, url in LISTS.items()}
+        for url in [*urls.values(), "/api/v1/me/"]:  # warm up
+            get(client, url)
+        for name, url in urls.items():
+            times = []
+            for _ in range(args.rounds):
+                me_times.append(get(client, "/api/v1/me/")[0])
+                elapsed, response = get(client, url)
+                times.append(elapsed)
+            with CaptureQueriesContext(connection) as ctx:
+                get(client, url)
+            lines.append(
+                {
+                    "user": label,
+                    "list": name,
+                    "median_ms": statistics.median(times) * 1000,
+                    "p90_ms": statistics.quantiles(times, n=10)[-1] * 1000,
+                    "count": response.json()["count"],
+                    "queries": len(ctx.captured_queries),
+                }
+            )
+    report(
+        {
+            "me_median_ms": statistics.median(me_times) * 1000,
+            "me_requests": len(me_times),
+            "lines": lines,
+            "queries": queries,
+        }
+    )
+
+
+def bench_users() -> dict:
+    """The county's first office admin and the unit admin of the township with most problems."""
+    from django.db.models import Count
+
+    from issues.models import Membership, Problem, Role
+
+    busiest = (
+        Problem.objects.values("lead_unit_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "lead_unit_id")
+        .first()
+    )
+    unit_admin = (
+        Membership.objects.filter(role=Role.UNIT_ADMIN, unit_id=busiest["lead_unit_id"])
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return {"office admin": office_admin(), "unit admin": unit_admin.user}
+
+
+if __name__ == "__main__":
+    main()
