@@ -14,8 +14,8 @@ unit and every problem, and as one township's unit admin:
 Targets, printed as `target <name>: <measured> (limit <limit>) PASS|FAIL`:
 
   stats_units_latency   median of GET /api/v1/stats/units/ for the county, under 1 s;
-  stats_units_queries   its queries are the same for the county (every unit), a township
-                        (a few units) and a filtered request: independent of units and rows.
+  stats_units_queries   its queries are the same for the county (every unit) and a township
+                        (a few units), plain and filtered: independent of units and rows.
 """
 
 import argparse
@@ -87,14 +87,25 @@ def print_targets(result: dict) -> bool:
         for line in result["lines"]
         if line["user"] == "office admin" and line["endpoint"] == "units"
     )
+    township = next(
+        line
+        for line in result["lines"]
+        if line["user"] == "unit admin" and line["endpoint"] == "units"
+    )
     counts = result["unit_queries"]
-    constant = len(set(counts.values())) == 1
+    # The same request costs the same queries whatever the scope (every unit or a township's
+    # few); a filter on deadlines adds its one query for the batch thresholds, in every scope.
+    constant = (
+        counts["county"] == counts["township"]
+        and counts["county, filtered"] == counts["township, filtered"]
+    )
     print(f"GET {UNITS} queries: {json.dumps(counts, ensure_ascii=False)}")
     targets = [
         ("stats_units_latency", f"{units['median_ms'] / 1000:.3f} s "
          f"({result['problems']} problems, {units['rows']} units)",
          f"{LATENCY_LIMIT_S:.0f} s", units["median_ms"] / 1000 < LATENCY_LIMIT_S),
-        ("stats_units_queries", f"{sorted(set(counts.values()))}", "constant", constant),
+        ("stats_units_queries", f"{counts['county']} for {units['rows']} units and for "
+         f"{township['rows']}" if constant else "varies with the scope", "constant", constant),
     ]  # fmt: skip
     for name, measured, limit, ok in targets:
         print(f"target {name}: {measured} (limit {limit}) {verdict(ok)}")
@@ -147,12 +158,12 @@ def child(args):
                     "queries": queries(client, url),
                 }
             )
+    filtered = f"{UNITS}?source={Source.CIRCUIT_INSPECTION}&overdue=true"
     unit_queries = {
         "county": queries(clients["office admin"], UNITS),
         "township": queries(clients["unit admin"], UNITS),
-        "county, filtered": queries(
-            clients["office admin"], f"{UNITS}?source={Source.INSPECTION}&overdue=true"
-        ),
+        "county, filtered": queries(clients["office admin"], filtered),
+        "township, filtered": queries(clients["unit admin"], filtered),
     }
     report({"problems": Problem.objects.count(), "lines": lines, "unit_queries": unit_queries})
 

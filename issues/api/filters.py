@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from issues.models import Origin, Problem, Source, Status, Unit
-from issues.selectors.deadlines import Light
+from issues.selectors.deadlines import Light, light_q
 
 
 class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
@@ -42,7 +42,9 @@ class ProblemFilter(filters.FilterSet):
     origin = filters.ChoiceFilter(choices=Origin.choices)
     lead_unit = filters.NumberFilter(field_name="lead_unit_id")
     unit = filters.NumberFilter(method="filter_unit", label="单位（牵头或配合，含下级）")
-    light = filters.ChoiceFilter(choices=[(name, name) for name in Light.RANK])
+    light = filters.ChoiceFilter(
+        choices=[(name, name) for name in Light.RANK], method="filter_light"
+    )
     overdue = StrictBooleanFilter(field_name="is_overdue")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
@@ -68,6 +70,9 @@ class ProblemFilter(filters.FilterSet):
             problem_id=OuterRef("pk"), unit__path__startswith=path
         )
         return queryset.filter(Q(lead_unit__path__startswith=path) | Exists(cooperating))
+
+    def filter_light(self, queryset, name, value):
+        return queryset.filter(light_q(value))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -69,18 +69,37 @@ def _due_soon_q(today: dt.date) -> Q:
     return q
 
 
-def annotate_deadlines(queryset: QuerySet[Problem], today: dt.date | None = None) -> QuerySet:
-    today = today or timezone.localdate()
+def _light_conditions(today: dt.date) -> list[tuple[Q, str]]:
+    """(condition, light) in order: the first condition that holds gives the light."""
     active = Q(status__in=ACTIVE_STATES)
-    # The first condition that holds gives the light; the rank is built from the same
-    # conditions rather than as a CASE over `light`, which would repeat the whole CASE in SQL
-    # once per light.
-    conditions = [
+    return [
         (problem_overdue_q(today), Light.RED),
         (active & (_due_soon_q(today) | Q(open_measures_due__lt=today)), Light.YELLOW),
         (active, Light.GREEN),
         (Q(status__in=DONE_STATES), Light.BLUE),
     ]
+
+
+def light_q(name: str, today: dt.date | None = None) -> Q:
+    """Problems whose light is `name`, as plain column conditions (red: overdue), which
+    PostgreSQL can use an index for; filtering on the annotated CASE evaluates it per row."""
+    today = today or timezone.localdate()
+    q, earlier = None, Q()
+    for condition, light in _light_conditions(today):
+        if light == name:
+            q = condition
+            break
+        earlier |= condition
+    if q is None:  # grey: none of the others
+        return ~earlier
+    return q & ~earlier if earlier else q
+
+
+def annotate_deadlines(queryset: QuerySet[Problem], today: dt.date | None = None) -> QuerySet:
+    today = today or timezone.localdate()
+    # The rank is built from the same conditions rather than as a CASE over `light`, which
+    # would repeat the whole CASE in SQL once per light.
+    conditions = _light_conditions(today)
     light = Case(
         *(When(q, then=Value(name)) for q, name in conditions),
         default=Value(Light.GREY),

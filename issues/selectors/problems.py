@@ -8,7 +8,12 @@ from issues.selectors.scope import visible_problems
 
 
 def problem_list(user) -> QuerySet[Problem]:
-    """The user's visible problems with `light`/`is_overdue` and everything a row shows.
+    """The user's visible problems with `light`/`is_overdue` and everything a row shows."""
+    return problem_rows(visible_problems(user))
+
+
+def problem_rows(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """`problems` with `light`/`is_overdue` and everything a row shows.
 
     A row's measures, cooperating units and pending requests (with their steps) are
     prefetched, so rendering a row and computing its allowed actions run no query: the cost
@@ -16,7 +21,7 @@ def problem_list(user) -> QuerySet[Problem]:
     """
     pending = ReviewRequest.objects.filter(status=RequestStatus.PENDING).prefetch_related("steps")
     return (
-        annotate_deadlines(visible_problems(user))
+        annotate_deadlines(problems)
         .select_related("batch", "lead_unit")
         .prefetch_related(
             "measures",

@@ -23,8 +23,8 @@ class Grant:
 
 
 # Read with the memberships (no query of its own): `SELECT COUNT(id) … WHERE parent_id IS NULL`.
-ROOT_UNIT_COUNT = Unit.objects.filter(parent__isnull=True).order_by().values(
-    n=Func("pk", function="COUNT")
+ROOT_UNIT_COUNT = (
+    Unit.objects.filter(parent__isnull=True).order_by().values(n=Func("pk", function="COUNT"))
 )
 
 

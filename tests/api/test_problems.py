@@ -86,6 +86,31 @@ def test_it_paginates(cast, api, make_problem):
     assert_error(api(cast.oa).get("/api/v1/problems/?page=9"), 404, "not_found")
 
 
+def test_pages_read_in_order_hold_every_row_once_in_the_lists_order(cast, api, make_problem):
+    """Pages pick their ids from the filtered, ordered list, then read those rows by id."""
+    import datetime as dt
+
+    for i in range(7):
+        make_problem("in_progress", due_date=dt.date(2026, 4, 1) + dt.timedelta(days=(i * 5) % 7))
+    make_problem("draft", lead_unit=cast.unit_b)
+    for user, ordering in ((cast.oa, "due_date"), (cast.admin_a, "-due_date"), (cast.oa, "light")):
+        everything = api(user).get(f"/api/v1/problems/?ordering={ordering}&page_size=200")
+        expected = [row["id"] for row in everything.json()["results"]]
+        seen, page = [], 1
+        while True:
+            body = api(user).get(f"/api/v1/problems/?ordering={ordering}&page_size=3&page={page}")
+            seen += [row["id"] for row in body.json()["results"]]
+            if body.json()["next"] is None:
+                break
+            page += 1
+        assert seen == expected and len(set(seen)) == len(seen) == everything.json()["count"]
+    dues = [
+        r["due_date"]
+        for r in api(cast.oa).get("/api/v1/problems/?ordering=due_date").json()["results"]
+    ]
+    assert dues == sorted(dues)
+
+
 def test_it_caps_the_page_size(cast, api, make_problem):
     make_problem("draft")
     assert api(cast.oa).get("/api/v1/problems/?page_size=100000").status_code == 200

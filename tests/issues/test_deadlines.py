@@ -152,3 +152,26 @@ def test_it_orders_by_urgency(make_problem, _today):
     _today.move_to(dt.datetime(2026, 3, 15, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     ordered = annotate_deadlines(Problem.objects.all()).order_by("light_rank", "due_date")
     assert [p.pk for p in ordered] == [red.pk, yellow.pk, green.pk, closed.pk]
+
+
+def test_light_q_selects_exactly_the_problems_of_each_light(cast, make_problem, _today):
+    from issues.selectors.deadlines import Light, light_q
+
+    for state in ("draft", "assigned", "in_progress", "closeout_review", "closed", "long_term"):
+        make_problem(state, due_date=dt.date(2026, 3, 5))  # overdue once time moves
+        make_problem(state, due_date=dt.date(2026, 3, 12))  # due soon
+        make_problem(state, due_date=dt.date(2026, 9, 30))  # far away
+    make_problem(
+        "in_progress",
+        due_date=dt.date(2026, 9, 30),
+        measures=[{"content": "早的措施", "unit": cast.unit_a, "due_date": dt.date(2026, 3, 1)}],
+    )
+    _today.move_to(dt.datetime(2026, 3, 6, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    annotated = annotate_deadlines(Problem.objects.all())
+    seen = set()
+    for name in Light.RANK:
+        expected = set(annotated.filter(light=name).values_list("pk", flat=True))
+        assert set(Problem.objects.filter(light_q(name)).values_list("pk", flat=True)) == expected
+        if expected:
+            seen.add(name)
+    assert seen == set(Light.RANK)  # every light was present, so each comparison meant something
