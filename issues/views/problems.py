@@ -9,19 +9,19 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from issues.api.filters import ProblemFilter
-from issues.models import Batch, Category, Source, Status
-from issues.selectors.problems import problem_list
+from issues.models import Batch, Category, Problem, Source, Status
+from issues.selectors.problems import problem_list, problem_rows
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
 from issues.services.export import PROFILES
 from issues.views.books_common import books_context, optional_url
 from issues.views.common import light_choices, light_display
+from tracker.api import IdsFirstPaginator
 
 PAGE_SIZE = 50
 # The export's named column profiles (issues.services.export.PROFILES) offered beside the default.
@@ -112,7 +112,11 @@ def problem_index(request):
     params = request.GET.dict()
     filterset = ProblemFilter(request.GET, queryset=problem_list(user), request=request)
     problems = filterset.qs
-    paginator = Paginator(problems, PAGE_SIZE)
+    paginator = IdsFirstPaginator(
+        problems,
+        PAGE_SIZE,
+        rows_for_ids=lambda ids: problem_rows(Problem.objects.filter(pk__in=ids)),
+    )
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for problem in rows:

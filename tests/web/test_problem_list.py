@@ -79,6 +79,10 @@ def test_it_paginates_by_fifty(county, web, monkeypatch):
     response = web(county.oa).get("/problems/?ordering=code&page=2")
     assert len(response.context["rows"]) == 2
     assert response.context["page"].number == 2
+    # The page's ids come from the ordered list, its rows are then read by id: same order.
+    first = web(county.oa).get("/problems/?ordering=code&page=1").context["rows"]
+    codes = [p.code for p in [*first, *response.context["rows"]]]
+    assert codes == sorted(codes) and len(set(codes)) == 4
 
 
 def test_it_runs_a_constant_number_of_queries(cast, make_problem, web):
