@@ -18,14 +18,18 @@ from issues.views import (
     problems,
     reviews,
 )
-from tracker.throttle import ThrottledLoginView
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    # Sign-in is throttled per account and per address (tracker.throttle).
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    # tracker/urls.py serves this path first with the throttled view (tracker.throttle);
+    # this entry gives it its name, web:login.
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

@@ -3,7 +3,6 @@
 import functools
 
 from django.core.exceptions import RequestDataTooBig
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from issues.exceptions import DomainError
+from issues.pagination import IdsFirstPaginator
 
 DRF_CODES = {
     400: "validation_error",
@@ -25,27 +25,6 @@ DRF_CODES = {
     415: "unsupported_file_type",
     429: "throttled",
 }
-
-
-class IdsFirstPaginator(Paginator):
-    """A page in two steps: the page's ids in the list's order (narrow rows, so sorting and
-    skipping past earlier pages touch little data), then `rows_for_ids(ids)` reads the full
-    rows of those ids only. Page 1 500 of 100 000 problems: 464 -> ~25 ms of SQL."""
-
-    def __init__(self, object_list, per_page, *, rows_for_ids, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.rows_for_ids = rows_for_ids
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        by_id = {row.pk: row for row in self.rows_for_ids(ids)}
-        # A row deleted between the two reads is left out rather than failing the page.
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
 
 
 class Pagination(PageNumberPagination):

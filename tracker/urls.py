@@ -15,6 +15,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
+    # Ahead of issues.web_urls' "login/" (same path, so reverse("web:login") still fits):
+    # apps never import tracker, so the throttled view is swapped in here.
+    path("login/", throttle.ThrottledLoginView.as_view(), name="login"),
     path("print/", include("issues.print_urls")),
     path("", include("notifications.web_urls")),
     path("", include("issues.web_urls")),

@@ -15,13 +15,13 @@ from django.views.decorators.http import require_GET
 
 from issues.api.filters import ProblemFilter
 from issues.models import Batch, Category, Problem, Source, Status
+from issues.pagination import IdsFirstPaginator
 from issues.selectors.problems import problem_list, problem_rows
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
 from issues.services.export import PROFILES
 from issues.views.books_common import books_context, optional_url
 from issues.views.common import light_choices, light_display
-from tracker.api import IdsFirstPaginator
 
 PAGE_SIZE = 50
 # The export's named column profiles (issues.services.export.PROFILES) offered beside the default.

@@ -49,7 +49,7 @@ def test_it_lists_a_page_in_constant_queries(cast, api, busy_ledger):
             ["page_size=10:", *small_sql, "page_size=200:", *large_sql]
         )
         # memberships, batch thresholds, count, the page's ids, then its rows by id (thresholds,
-        # rows, measures, cooperating units, pending requests, their steps): tracker.api.
+        # rows, measures, cooperating units, pending requests, their steps): issues.pagination.
         assert large <= 10, "\n".join(large_sql)
         # The rows really carry what was prefetched.
         rows = large_body["results"]

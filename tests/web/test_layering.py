@@ -1,4 +1,5 @@
-"""The arrows of STYLE.md: notifications/ → issues/, never the reverse."""
+"""The arrows of STYLE.md: notifications/ → issues/ → ledger/, never the reverse; tracker/
+(the project) may import the apps, no app imports tracker/."""
 
 import ast
 from pathlib import Path
@@ -22,5 +23,16 @@ def test_it_keeps_issues_free_of_notifications_imports():
         for path in root.rglob("*.py")
         for name in _imports(path)
         if name == "notifications" or name.startswith("notifications.")
+    ]
+    assert offenders == []
+
+
+def test_no_app_imports_the_project_package():
+    offenders = [
+        f"{path.relative_to(settings.BASE_DIR)}: {name}"
+        for app in ("issues", "ledger", "notifications")
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py")
+        for name in _imports(path)
+        if name == "tracker" or name.startswith("tracker.")
     ]
     assert offenders == []
