@@ -26,7 +26,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,13 +35,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    ROOT,
-    admin_connection,
-    create_database,
+    QueryCounter,
     drop_database,
+    generated_database,
     machine,
+    office_admin,
     report,
     run_child,
+    scratch_arguments,
     server_url,
     setup_django,
     verdict,
@@ -55,11 +55,8 @@ IMPORT_LIMIT_S = 30.0
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--problems", type=int, default=100_000)
+    scratch_arguments(parser, database="bench_books")
     parser.add_argument("--import-rows", type=int, default=10_000)
-    parser.add_argument("--quick", action="store_true", help="10 000 problems")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--database", default="bench_books", help="scratch database name")
     parser.add_argument("--repeat", type=int, default=3, help="export and baseline rounds (best)")
     parser.add_argument("--only", choices=["export", "import"], help="measure one of the two")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -69,22 +66,8 @@ def main():
     url = server_url()
     problems = 10_000 if args.quick else args.problems
     print(json.dumps(machine(url), ensure_ascii=False), flush=True)
-    scratch = create_database(url, args.database)
+    scratch = generated_database(url, args.database, problems, seed=7, reuse=args.reuse)
     try:
-        env = {**os.environ, "DATABASE_URL": scratch, "PYTHONUNBUFFERED": "1"}
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
-        started = time.perf_counter()
-        subprocess.run(
-            [*manage, "generate_data", "--problems", str(problems), "--seed", "7"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        print(f"generated {problems} problems in {time.perf_counter() - started:.1f}s", flush=True)
-        with admin_connection(scratch) as conn:
-            conn.execute("VACUUM ANALYZE")
         export = baseline = imported = None
         if args.only != "import":
             export = measure("export", scratch, "--repeat", str(args.repeat))
@@ -151,39 +134,6 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class QueryCounter:
-    """Counts queries without keeping them (cheaper than CaptureQueriesContext)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self):
-        from django.db import connection
-
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self._wrapper.__exit__(*exc)
-
-
-def _office_admin():
-    from issues.models import Membership, Role
-
-    membership = (
-        Membership.objects.filter(role=Role.OFFICE_ADMIN, unit__parent__isnull=True)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
-    return membership.user
-
-
 def _export(user, problems):
     from issues.services import export, export_xlsx
 
@@ -205,7 +155,7 @@ def job_export(args):
     from issues.selectors.scope import visible_problems
     from issues.selectors.stats import COUNTED
 
-    user = _office_admin()
+    user = office_admin()
     problems = visible_problems(user)
     rows = problems.filter(status__in=COUNTED).count()
     rounds = []
@@ -245,7 +195,7 @@ def job_baseline(args):
     from issues.selectors.scope import visible_problems
     from issues.services import export
 
-    user = _office_admin()
+    user = office_admin()
     meta, qs = export.ledger_export_prepare(
         user=user,
         problems=visible_problems(user),
@@ -335,7 +285,7 @@ def job_import(args):
 
     n = int(args.import_rows)
     content = _import_file(n, random.Random(11))
-    user = _office_admin()
+    user = office_admin()
     batch = Batch.objects.create(name="基准导入批次", code_prefix=f"BENCH-{int(time.time())}")
     started = time.perf_counter()
     problems_import(

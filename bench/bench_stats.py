@@ -28,13 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    drop_database,
-    generated_database,
-    machine,
+    measure_generated,
     office_admin,
     report,
-    run_child,
-    server_url,
+    scratch_arguments,
     setup_django,
     verdict,
 )
@@ -52,27 +49,14 @@ ENDPOINTS = {
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--problems", type=int, default=100_000)
-    parser.add_argument("--quick", action="store_true", help="10 000 problems, fewer rounds")
+    scratch_arguments(parser, database="bench_stats")
     parser.add_argument("--rounds", type=int, default=15, help="requests per endpoint and user")
-    parser.add_argument("--database", default="bench_stats", help="scratch database name")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
-
-    url = server_url()
-    problems = 10_000 if args.quick else args.problems
     rounds = 5 if args.quick else args.rounds
-    print(json.dumps(machine(url), ensure_ascii=False), flush=True)
-    scratch = generated_database(url, args.database, problems, seed=3, reuse=args.reuse)
-    try:
-        result = run_child(Path(__file__), ["--rounds", str(rounds)], scratch)
-    finally:
-        if not args.keep:
-            drop_database(url, args.database)
+    result = measure_generated(Path(__file__), args, ["--rounds", str(rounds)], seed=3)
     sys.exit(0 if print_targets(result) else 1)
 
 

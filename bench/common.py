@@ -198,3 +198,26 @@ class QueryCounter:
 
     def __exit__(self, *exc):
         return self._wrapper.__exit__(*exc)
+
+
+def scratch_arguments(parser, *, database: str) -> None:
+    """The options every generated-data benchmark takes."""
+    parser.add_argument("--problems", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10 000 problems, fewer rounds")
+    parser.add_argument("--database", default=database, help="scratch database name")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
+
+
+def measure_generated(script: Path, args, child_args: list[str], *, seed: int) -> dict:
+    """Print the machine, make (or reuse) the scratch database, run `script --child` on it and
+    return its result; the database is dropped afterwards unless --keep."""
+    url = server_url()
+    problems = 10_000 if args.quick else args.problems
+    print(json.dumps(machine(url), ensure_ascii=False), flush=True)
+    scratch = generated_database(url, args.database, problems, seed=seed, reuse=args.reuse)
+    try:
+        return run_child(script, child_args, scratch)
+    finally:
+        if not args.keep:
+            drop_database(url, args.database)
