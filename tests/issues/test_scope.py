@@ -92,6 +92,33 @@ def test_it_shows_everything_to_a_superuser_even_without_memberships(people, cou
     assert visible(people.root) == set(county_problems.values())
 
 
+def test_a_county_membership_does_not_reach_a_second_root_unit(people, county_problems):
+    """Whole-tree scopes skip the filter only when they hold every root unit."""
+    from issues.models import Unit, UnitKind
+
+    c = people
+    other = Unit.objects.create(name="邻县县委", code="LX", kind=UnitKind.PARTY_DEPT)
+    theirs = problem_create(
+        actor=c.root,
+        batch=c.batch,
+        lead_unit=other,
+        title="邻县的问题",
+        description="d",
+        source="audit",
+    ).pk
+
+    def fresh(user):  # memberships are read once per user object, as once per request
+        return type(user).objects.get(pk=user.pk)
+
+    county = set(county_problems.values())
+    assert visible(fresh(c.oa)) == county  # a membership at the county root only
+    assert other.pk not in set(scope_units(fresh(c.oa)).values_list("pk", flat=True))
+    both = make_user("both_roots", unit=other, role=Role.OFFICE_ADMIN)
+    Membership.objects.create(user=both, unit=c.county, role=Role.OFFICE_ADMIN)
+    assert visible(fresh(both)) == county | {theirs}
+    assert visible(fresh(c.root)) == county | {theirs}
+
+
 def test_it_shows_a_problem_to_its_cooperating_units_and_their_parents(people, make_problem):
     problem = make_problem("in_progress", cooperating_units=[people.unit_b, people.school_a])
 
