@@ -24,7 +24,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,6 +34,8 @@ from common import (  # noqa: E402
     report,
     scratch_arguments,
     setup_django,
+    signed_in_clients,
+    timed_get,
     verdict,
 )
 
@@ -94,22 +95,10 @@ def print_targets(result: dict) -> bool:
 def child(args):
     setup_django()
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    users = bench_users()
-    clients = {}
-    for label, user in users.items():
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(user)
-        clients[label] = client
-
-    def get(client, url):
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - started
-        assert response.status_code == 200, (url, response.status_code, response.content[:300])
-        return elapsed, response
+    clients = signed_in_clients(bench_users())
+    get = timed_get
 
     # Queries of one list request by page size. Rows in close-out review all carry a pending
     # request with its steps, so every page needs every prefetch (a page without any pending

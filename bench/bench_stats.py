@@ -22,7 +22,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,6 +32,8 @@ from common import (  # noqa: E402
     report,
     scratch_arguments,
     setup_django,
+    signed_in_clients,
+    timed_get,
     verdict,
 )
 
@@ -102,22 +103,12 @@ def print_targets(result: dict) -> bool:
 def child(args):
     setup_django()
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from issues.models import Problem, Source
 
-    clients = {}
-    for label, user in bench_users().items():
-        clients[label] = Client(HTTP_HOST="127.0.0.1")
-        clients[label].force_login(user)
-
-    def get(client, url):
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - started
-        assert response.status_code == 200, (url, response.status_code, response.content[:300])
-        return elapsed, response
+    clients = signed_in_clients(bench_users())
+    get = timed_get
 
     def queries(client, url):
         with CaptureQueriesContext(connection) as ctx:

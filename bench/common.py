@@ -221,3 +221,23 @@ def measure_generated(script: Path, args, child_args: list[str], *, seed: int) -
     finally:
         if not args.keep:
             drop_database(url, args.database)
+
+
+def signed_in_clients(users: dict) -> dict:
+    """{label: Django test Client signed in as that user} — the whole request stack, no network."""
+    from django.test import Client
+
+    clients = {}
+    for label, user in users.items():
+        clients[label] = Client(HTTP_HOST="127.0.0.1")
+        clients[label].force_login(user)
+    return clients
+
+
+def timed_get(client, url: str):
+    """(seconds, response) of one GET that must answer 200."""
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    return elapsed, response

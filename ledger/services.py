@@ -178,19 +178,7 @@ def ledger_verify(*, chunk_size: int = 2000) -> VerifyResult:
     prev = GENESIS_HASH
     expected_seq = 1
     count = 0
-    rows = LedgerEntry.objects.order_by("seq").values_list(
-        "seq",
-        "problem_id",
-        "actor_id",
-        "action",
-        "from_state",
-        "to_state",
-        "changes",
-        "comment",
-        "created_at",
-        "prev_hash",
-        "hash",
-    )
+    rows = LedgerEntry.objects.order_by("seq").values_list(*LEDGER_COLUMNS)
     for row in rows.iterator(chunk_size=chunk_size):
         (
             seq,

@@ -19,7 +19,7 @@ from issues.api.problem_serializers import (
     ProblemWriteSerializer,
 )
 from issues.models import Problem
-from issues.selectors.problems import measure_list, problem_list, problem_rows
+from issues.selectors.problems import measure_list, problem_list, problem_rows_by_id
 from issues.selectors.scope import visible_problems
 from issues.services.problems import measure_create, measure_update, problem_create, problem_update
 from issues.services.workflow import ACTIONS, perform_action
@@ -45,7 +45,7 @@ class ProblemListView(ProblemViewMixin, generics.ListCreateAPIView):
 
     def rows_for_ids(self, ids):
         """A page's rows, read by id once the filtered list has picked them (in scope)."""
-        return problem_rows(Problem.objects.filter(pk__in=ids))
+        return problem_rows_by_id(ids)
 
     def create(self, request, *args, **kwargs):
         serializer = ProblemWriteSerializer(

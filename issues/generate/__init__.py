@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from issues.models import Batch, Measure, Problem, ReviewRequest, ReviewStep
 from ledger.models import LedgerEntry
+from ledger.services import LEDGER_COLUMNS
 
-from .chain import LEDGER_COLUMNS, Chain
+from .chain import Chain
 from .columns import (
     COOPERATING_COLUMNS,
     MEASURE_COLUMNS,

@@ -18,19 +18,6 @@ from ledger.services import GENESIS_HASH, entry_hash
 CHECK_FIRST = 200
 CHECK_EVERY = 5000
 
-LEDGER_COLUMNS = [
-    "seq",
-    "problem_id",
-    "actor_id",
-    "action",
-    "from_state",
-    "to_state",
-    "changes",
-    "comment",
-    "created_at",
-    "prev_hash",
-    "hash",
-]
 
 # The exact encoder entry_hash uses (json.dumps with these options), built once.
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode

@@ -12,6 +12,11 @@ def problem_list(user) -> QuerySet[Problem]:
     return problem_rows(visible_problems(user))
 
 
+def problem_rows_by_id(ids) -> QuerySet[Problem]:
+    """The rows of a page whose ids the (scoped, filtered, ordered) list has already picked."""
+    return problem_rows(Problem.objects.filter(pk__in=ids))
+
+
 def problem_rows(problems: QuerySet[Problem]) -> QuerySet[Problem]:
     """`problems` with `light`/`is_overdue` and everything a row shows.
 

@@ -106,9 +106,6 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
             raise InvalidInput("请填写整改时限。", {"due_date": ["请填写整改时限。"]})
     problem = Problem(batch=batch, created_by=actor, code=next_problem_code(batch), **fields)
     problem.status = Status.DRAFT
-    problem.save()
-    if cooperating_units:
-        problem.cooperating_units.set(cooperating_units)
     allowed_units = {lead_unit.pk, *(u.pk for u in cooperating_units)}
     created = []
     for seq, item in enumerate(measures, 1):
@@ -128,10 +125,11 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
                 due_date=item.get("due_date") or problem.due_date,
             )
         )
-    Measure.objects.bulk_create(created)
-    if created:
-        problem.open_measures_due = open_measures_due(created)
-        Problem.objects.filter(pk=problem.pk).update(open_measures_due=problem.open_measures_due)
+    problem.open_measures_due = open_measures_due(created)
+    problem.save()
+    if cooperating_units:
+        problem.cooperating_units.set(cooperating_units)
+    Measure.objects.bulk_create(created)  # each takes problem_id from the now saved problem
     ledger_append(
         problem=problem,
         actor=actor,

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from issues.api.filters import ProblemFilter
-from issues.models import Batch, Category, Problem, Source, Status
+from issues.models import Batch, Category, Source, Status
 from issues.pagination import IdsFirstPaginator
-from issues.selectors.problems import problem_list, problem_rows
+from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
 from issues.services.export import PROFILES
@@ -115,7 +115,7 @@ def problem_index(request):
     paginator = IdsFirstPaginator(
         problems,
         PAGE_SIZE,
-        rows_for_ids=lambda ids: problem_rows(Problem.objects.filter(pk__in=ids)),
+        rows_for_ids=problem_rows_by_id,
     )
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
