@@ -1,7 +1,7 @@
 """Creating and editing problems and their measures (SPEC §3 "Rules that always hold")."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition
@@ -14,8 +14,9 @@ from issues.models import (
     Problem,
     Role,
     Status,
+    Unit,
 )
-from issues.selectors.scope import access_for
+from issues.selectors.scope import access_for, scope_units_for_roles
 from issues.services.schedule import open_measures_due, problem_reschedule
 from issues.signals import schedule_changed
 from ledger.services import ledger_append
@@ -78,6 +79,17 @@ def may_create_problem(actor, lead_unit) -> bool:
     return access.has_role_over({Role.OFFICE_ADMIN}, lead_unit) or access.has_role_at(
         {Role.UNIT_ADMIN}, lead_unit
     )
+
+
+def lead_units_for(actor):
+    """The units `actor` may register problems for (may_create_problem, as a queryset):
+    every unit under an office_admin membership, and the units where they are unit_admin."""
+    access = access_for(actor)
+    if access.sees_everything:
+        return Unit.objects.all()
+    offices = scope_units_for_roles(actor, {Role.OFFICE_ADMIN})
+    liaisons = access.unit_ids_with_role({Role.UNIT_ADMIN})
+    return Unit.objects.filter(Q(pk__in=offices.values("pk")) | Q(pk__in=liaisons))
 
 
 def may_edit_problem(actor, problem: Problem) -> bool:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from issues.models import Evidence, RequestType, ReviewStep
 from issues.selectors.deadlines import measure_is_overdue
 from issues.selectors.problems import problem_list
-from issues.services.problems import may_edit_measure, may_report
+from issues.services.problems import may_edit_measure, may_edit_problem, may_report
 from issues.services.supervision import may_reply
 from issues.services.workflow import allowed_actions
 from issues.views.actions import action_form
@@ -145,6 +145,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         "action_forms": action_forms,
         "page_error": page_error,
         "closeout_print_url": optional_url(["print-closeout-form"], problem.pk),
+        "can_edit": may_edit_problem(user, problem),
     }
     context.update(problem_books_context(request, problem, forms))  # 回头看, 建章立制
     return context

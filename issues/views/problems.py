@@ -20,6 +20,7 @@ from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
 from issues.services.export import PROFILES
+from issues.services.problems import lead_units_for
 from issues.views.books_common import books_context, optional_url
 from issues.views.common import light_choices, light_display
 
@@ -148,6 +149,7 @@ def problem_index(request):
             "unit_report_url": optional_url(["print-unit-report"], int(params["unit"]))
             if params.get("unit", "").isdigit()
             else "",
+            "can_register": lead_units_for(user).exists(),
             **books_context(request, "problems"),
         },
     )

@@ -12,6 +12,30 @@
     }
   });
 
+  // A Django formset: "再加一条措施" copies the empty row (<template>) and counts it in
+  // TOTAL_FORMS. Without JavaScript the server's blank rows are there to fill.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-formset]").forEach(function (box) {
+      var prefix = box.getAttribute("data-formset");
+      var total = box.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+      var max = box.querySelector("input[name='" + prefix + "-MAX_NUM_FORMS']");
+      var template = box.querySelector("template[data-formset-template]");
+      var rows = box.querySelector("[data-formset-rows]");
+      var add = box.querySelector("[data-formset-add]");
+      if (!total || !template || !rows || !add) { return; }
+      add.hidden = false;
+      add.addEventListener("click", function () {
+        var index = parseInt(total.value, 10);
+        if (max && index >= parseInt(max.value, 10)) { return; }
+        var html = template.innerHTML.replace(/__prefix__/g, String(index));
+        rows.insertAdjacentHTML("beforeend", html);
+        total.value = String(index + 1);
+        var first = rows.lastElementChild.querySelector("textarea, input, select");
+        if (first) { first.focus(); }
+      });
+    });
+  });
+
   // After a failed submission the server opens the form that failed: bring it into view.
   document.addEventListener("DOMContentLoaded", function () {
     var failed = document.querySelector("[data-has-errors]");
