@@ -9,6 +9,8 @@ from rest_framework import serializers
 from issues.api.fields import CategoryField, scoped_campaign, scoped_unit, scoped_user
 from issues.models import Batch, Measure, MeasureStatus, Problem, Unit
 from issues.selectors.deadlines import Light, measure_is_overdue
+from issues.services.inputs import resolve_working_days
+from issues.services.workdays import MAX_WORKING_DAYS
 from issues.services.workflow import ACTIONS, allowed_actions
 
 
@@ -198,6 +200,9 @@ class ProblemWriteSerializer(serializers.ModelSerializer):
         max_digits=14, decimal_places=2, required=False, allow_null=True, min_value=0
     )
     measures = MeasureWriteSerializer(many=True, required=False)
+    due_in_working_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_WORKING_DAYS, write_only=True
+    )
 
     class Meta:
         model = Problem
@@ -220,5 +225,9 @@ class ProblemWriteSerializer(serializers.ModelSerializer):
             "owner",
             "next_review_date",
             "measures",
+            "due_in_working_days",
         ]
         extra_kwargs = {"source": {"required": True}}
+
+    def validate(self, attrs):
+        return resolve_working_days(attrs)

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 
-from issues.api import auth, batches, org, problems, reports, reviews, supervision
+from issues.api import auth, batches, calendar, org, problems, reports, reviews, supervision
 from issues.api.permissions import IsOfficeMember
 from issues.selectors.scope import visible_problems
 from ledger.api import LedgerVerifyView, ProblemLedgerView
@@ -20,6 +20,8 @@ urlpatterns = [
     path("memberships/<int:pk>/", org.MembershipDetailView.as_view(), name="membership-detail"),
     path("batches/", batches.BatchListView.as_view(), name="batch-list"),
     path("batches/<int:pk>/", batches.BatchDetailView.as_view(), name="batch-detail"),
+    path("calendar/", calendar.CalendarView.as_view(), name="calendar"),
+    path("calendar/<str:key>/", calendar.CalendarDayView.as_view(), name="calendar-day"),
     path("campaigns/", batches.CampaignListView.as_view(), name="campaign-list"),
     path("campaigns/<int:pk>/", batches.CampaignDetailView.as_view(), name="campaign-detail"),
     path("problems/", problems.ProblemListView.as_view(), name="problem-list"),

@@ -6,6 +6,7 @@ from .books import (
     Regulation,
     RegulationKind,
 )
+from .calendar import CalendarDay, DayKind
 from .evidence import Evidence, EvidenceKind, EvidenceStage
 from .problems import (
     ACTIVE_STATES,
@@ -37,6 +38,8 @@ __all__ = [
     "OVERDUE_STATES",
     "TERMINAL_STATES",
     "Batch",
+    "CalendarDay",
+    "DayKind",
     "Campaign",
     "Category",
     "Decision",

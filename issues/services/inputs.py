@@ -4,6 +4,7 @@ so that the API and the pages get the same field errors."""
 from rest_framework import serializers
 
 from issues.models import ExtensionKind, SupervisionKind
+from issues.services.workdays import MAX_WORKING_DAYS, due_in_working_days
 
 
 class NoInput(serializers.Serializer):
@@ -20,7 +21,26 @@ class CommentRequired(serializers.Serializer):
 
 class DueDateOptional(serializers.Serializer):
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    # SPEC §12: "N个工作日内" instead of a date, counted from today.
+    due_in_working_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_WORKING_DAYS
+    )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        return resolve_working_days(attrs)
+
+
+def resolve_working_days(attrs: dict) -> dict:
+    """Turn `due_in_working_days` into `due_date` (giving both is an error)."""
+    count = attrs.pop("due_in_working_days", None)
+    if count is None:
+        return attrs
+    if attrs.get("due_date") is not None:
+        message = "整改时限和工作日数只能填写一项。"
+        raise serializers.ValidationError({"due_in_working_days": [message]})
+    attrs["due_date"] = due_in_working_days(count)
+    return attrs
 
 
 class SelfCheck(serializers.Serializer):

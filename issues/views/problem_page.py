@@ -6,11 +6,12 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from issues.models import Evidence, RequestType, ReviewStep
+from issues.models import OVERDUE_STATES, Evidence, RequestType, ReviewStep
 from issues.selectors.deadlines import measure_is_overdue
 from issues.selectors.problems import problem_list
 from issues.services.problems import may_edit_measure, may_edit_problem, may_report
 from issues.services.supervision import may_reply
+from issues.services.workdays import working_days_note
 from issues.services.workflow import allowed_actions
 from issues.views.actions import action_form
 from issues.views.books_common import optional_url
@@ -146,6 +147,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         "page_error": page_error,
         "closeout_print_url": optional_url(["print-closeout-form"], problem.pk),
         "can_edit": may_edit_problem(user, problem),
+        "working_days": working_days_note(problem.due_date, problem.status in OVERDUE_STATES),
     }
     context.update(problem_books_context(request, problem, forms))  # 回头看, 建章立制
     return context
