@@ -6,8 +6,10 @@ counters, measures, requests, evidence, supervision) are shown read-only here, b
 workflow and the services are their only writers and every change must reach the ledger.
 """
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +32,13 @@ from issues.models import (
     Unit,
 )
 from issues.selectors.deadlines import Light, annotate_deadlines
-from issues.services.problems import EDITABLE_FIELDS, may_edit_problem, problem_update
+from issues.selectors.leaders import leaders_eligible_for
+from issues.services.problems import (
+    EDITABLE_FIELDS,
+    may_edit_problem,
+    problem_update,
+    reviewers_check,
+)
 
 admin.site.site_header = _("整改台账 管理后台")
 admin.site.site_title = _("整改台账 管理后台")
@@ -225,6 +233,37 @@ PROBLEM_READONLY = ("code", "batch", "status", "light", *PROBLEM_DUTY, *PROBLEM_
 PROBLEM_EDITABLE = tuple(name for name in EDITABLE_FIELDS if name not in PROBLEM_READONLY)
 
 
+def domain_errors_to_form(form, exc: DomainError):
+    """A service's refusal shown on the admin form (field errors where it names fields)."""
+    placed = False
+    for name, messages_ in (exc.errors or {}).items():
+        if name in form.fields:
+            for message in messages_ if isinstance(messages_, list) else [messages_]:
+                form.add_error(name, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+class ProblemAdminForm(forms.ModelForm):
+    """The responsible-leader rule and the freeze while a request is pending, checked on the
+    form (so the page re-displays with the reason) by the same service problem_update uses."""
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = {
+            name: cleaned[name]
+            for name in ("responsible_leader",)
+            if name in self.changed_data and name in cleaned
+        }
+        if changed and self.instance.pk:
+            try:
+                reviewers_check(self.instance, changed)
+            except DomainError as exc:
+                domain_errors_to_form(self, exc)
+        return cleaned
+
+
 @admin.register(Problem)
 class ProblemAdmin(admin.ModelAdmin):
     list_display = (
@@ -252,7 +291,8 @@ class ProblemAdmin(admin.ModelAdmin):
     )
     list_select_related = ("batch", "lead_unit")
     search_fields = ("code", "title", "description")
-    autocomplete_fields = ("campaign", "responsible_leader")
+    form = ProblemAdminForm
+    autocomplete_fields = ("campaign",)
     readonly_fields = PROBLEM_READONLY
     fieldsets = (
         (None, {"fields": ("code", "batch", "status", "light")}),
@@ -264,6 +304,17 @@ class ProblemAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return annotate_deadlines(super().get_queryset(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        leader = form.base_fields.get("responsible_leader")
+        if leader is not None and obj is not None:
+            # Only eligible leaders are offered (plus the one named now, to show it).
+            eligible = Q(pk__in=leaders_eligible_for(obj.lead_unit).values("pk"))
+            leader.queryset = leader.queryset.model.objects.filter(
+                eligible | Q(pk=obj.responsible_leader_id)
+            ).order_by("first_name", "username")
+        return form
 
     @admin.display(description=_("问题标题"), ordering="title")
     def short_title(self, obj):

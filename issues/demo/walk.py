@@ -167,8 +167,9 @@ class Walk:
             due_date=c.day(s.due),
             amount=Decimal(s.amount) if s.amount else None,
             campaign=c.campaigns[s.campaign] if s.campaign else None,
-            # 检视问题: the unit's head answers for it; 巡察问题: the county leader in charge.
-            responsible_leader=self.fzr if s.batch == "ztjy" else self.leader,
+            # The county leader in charge: only a leader whose scope holds the lead unit may be
+            # named (issues/selectors/leaders.py), never the unit's own head.
+            responsible_leader=self.leader,
             owner=self.jbr,
         )
 

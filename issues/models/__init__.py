@@ -1,4 +1,4 @@
-from .batches import Batch, Campaign, Category, Source, StepKind
+from .batches import Batch, Campaign, Category, Source, StepKind, review_chain_error
 from .books import (
     REOPENING_RESULTS,
     FollowUpResult,
@@ -68,4 +68,5 @@ __all__ = [
     "SupervisionLevel",
     "Unit",
     "UnitKind",
+    "review_chain_error",
 ]

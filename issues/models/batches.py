@@ -27,6 +27,20 @@ def default_chain():
     return [StepKind.UNIT_HEAD.value, StepKind.OFFICE.value]
 
 
+def review_chain_error(chain) -> str | None:
+    """Why `chain` is not a usable review chain, or None. A chain is a non-empty list of
+    distinct known step kinds: an unknown kind could never be decided, and a repeated kind
+    would have to be signed twice by different holders of one role (nobody signs two steps).
+    Every door that sets a chain (services, API, pages, admin) and the workflow ask this."""
+    if not isinstance(chain, list) or not chain:
+        return "审核链不能为空。"
+    if any(step not in StepKind.values for step in chain):
+        return f"审核环节只能是：{'、'.join(StepKind.values)}。"
+    if len(set(chain)) != len(chain):
+        return "审核链中的环节不能重复。"
+    return None
+
+
 def default_remind_days():
     return [7, 3, 1]
 

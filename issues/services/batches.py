@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from issues.exceptions import ActionForbidden, InvalidInput
-from issues.models import ACTIVE_STATES, Batch, Campaign, Problem, Role, StepKind
+from issues.models import ACTIVE_STATES, Batch, Campaign, Problem, Role, review_chain_error
 from issues.selectors.scope import access_for
 from issues.services.org import is_any_office_admin
 
@@ -41,13 +41,9 @@ def _validate_batch(fields: dict, *, batch_id: int | None = None):
     for name in CHAIN_FIELDS:
         if name not in fields:
             continue
-        chain = fields[name]
-        if not isinstance(chain, list) or not chain:
-            errors[name] = ["审核链不能为空。"]
-        elif any(step not in StepKind.values for step in chain):
-            errors[name] = [f"审核环节只能是：{'、'.join(StepKind.values)}。"]
-        elif len(set(chain)) != len(chain):
-            errors[name] = ["审核链中的环节不能重复。"]
+        error = review_chain_error(fields[name])
+        if error:
+            errors[name] = [error]
     if "remind_days_before" in fields:
         days = fields["remind_days_before"]
         if not isinstance(days, list) or any(

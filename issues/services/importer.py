@@ -30,6 +30,7 @@ from issues.models import (
     Severity,
     Status,
 )
+from issues.selectors.leaders import LEADER_RULE, LeaderTable
 from issues.selectors.scope import (
     access_for,
     scope_units_for_roles,
@@ -114,6 +115,7 @@ class _Lookup:
         self.categories = {c.name: c for c in Category.objects.all()}
         self.campaigns = self._table(visible_campaigns(actor), ("name",))
         self._may_create: dict[int, bool] = {}
+        self._leaders: LeaderTable | None = None
 
     @staticmethod
     def _table(queryset, attrs, fold=()):
@@ -147,6 +149,12 @@ class _Lookup:
 
     def user(self, name):
         return self.one(self.users, name, "用户")
+
+    def is_eligible_leader(self, user, unit) -> bool:
+        """problem_create's responsible-leader rule, from one query for the whole sheet."""
+        if self._leaders is None:
+            self._leaders = LeaderTable()
+        return self._leaders.is_eligible(user, unit)
 
 
 def _find_header(rows: list[tuple]) -> tuple[int, dict[int, str], list[RowError]]:
@@ -275,6 +283,13 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
         fields[name] = (
             attempt(name, lambda v, person=person: lookup.user(person)) if person else None
         )
+    leader = fields["responsible_leader"]
+    if (
+        leader is not None
+        and lead_unit is not None
+        and not lookup.is_eligible_leader(leader, lead_unit)
+    ):
+        fail("responsible_leader", LEADER_RULE)
 
     rectify = attempt("rectify_type", lambda v: parse_choice(v, RECTIFY_LABELS, "整改类型"))
     try:

@@ -12,10 +12,12 @@ from issues.models import (
     Measure,
     MeasureStatus,
     Problem,
+    RequestStatus,
     Role,
     Status,
     Unit,
 )
+from issues.selectors.leaders import is_eligible_leader, responsible_leader_check
 from issues.selectors.scope import access_for, scope_units_for_roles
 from issues.services.schedule import open_measures_due, problem_reschedule
 from issues.signals import schedule_changed
@@ -112,6 +114,7 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
         # may not register problems there is refused (403).
         _check_unit_in_scope(actor, lead_unit, "lead_unit")
         raise ActionForbidden("您无权为该牵头单位登记问题。")
+    responsible_leader_check(leader=fields.get("responsible_leader"), lead_unit=lead_unit)
     if fields.get("due_date") is None and fields.get("rectify_type") != "long_term":
         fields["due_date"] = batch.default_due_date
         if fields["due_date"] is None:
@@ -186,6 +189,7 @@ def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) 
                 "不能将问题移交到您管辖范围以外的单位。",
                 {"lead_unit": ["所选单位不在您的管辖范围内。"]},
             )
+    reviewers_check(problem, fields)
     changes = {}
     for name, value in fields.items():
         old = getattr(problem, name)
@@ -213,6 +217,41 @@ def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) 
         changes=changes,
     )
     return problem
+
+
+# Who reviews a pending request follows from these; they stay put until it is decided.
+REVIEWER_FIELDS = ("responsible_leader", "lead_unit")
+FROZEN_WHILE_PENDING = "有待审核的销号或延期申请，审核完成（或撤回）前不能更换责任领导或牵头单位。"
+
+
+def reviewers_check(problem: Problem, fields: dict):
+    """The new leader must be eligible for the new lead unit; neither moves while a close-out
+    or extension request is pending — except to replace a leader who is no longer eligible
+    (lost the role), since nobody else could then decide the `leader` step."""
+    moved = [
+        name
+        for name in REVIEWER_FIELDS
+        if name in fields and fields[name] != getattr(problem, name)
+    ]
+    if not moved:
+        return
+    leader = fields.get("responsible_leader", problem.responsible_leader)
+    lead_unit = fields.get("lead_unit", problem.lead_unit)
+    if problem.requests.filter(status=RequestStatus.PENDING).exists():
+        replacing_ineligible = (
+            moved == ["responsible_leader"]
+            and problem.responsible_leader is not None
+            and not is_eligible_leader(problem.responsible_leader, problem.lead_unit)
+        )
+        if not replacing_ineligible:
+            raise InvalidInput(
+                FROZEN_WHILE_PENDING, {name: [FROZEN_WHILE_PENDING] for name in moved}
+            )
+        if leader is None:
+            raise InvalidInput(
+                "请指定符合条件的责任领导。", {"responsible_leader": ["请指定责任领导。"]}
+            )
+    responsible_leader_check(leader=leader, lead_unit=lead_unit)
 
 
 def may_edit_measure(actor, problem: Problem, unit) -> bool:

@@ -20,7 +20,9 @@ from issues.models import (
     SupervisionAction,
     SupervisionKind,
     SupervisionLevel,
+    review_chain_error,
 )
+from issues.selectors.leaders import responsible_leader_check
 from issues.services import inputs
 from issues.services.workflow.rules import Context, step_check
 
@@ -80,12 +82,17 @@ def acknowledge(ctx: Context):
 
 
 def new_request(ctx: Context, request_type, chain, **fields) -> ReviewRequest:
-    if not chain:
-        raise InvalidInput("批次未配置审核链。", {"chain": ["审核链为空。"]})
-    if StepKind.LEADER in chain and ctx.problem.responsible_leader_id is None:
-        raise InvalidInput(
-            "审核链含责任领导环节，请先指定责任领导。", {"responsible_leader": ["未指定责任领导。"]}
-        )
+    error = review_chain_error(chain)
+    if error:  # a chain stored before the rule, or written around the services
+        raise InvalidInput(f"批次审核链设置有误：{error}", {"chain": [error]})
+    if StepKind.LEADER in chain:
+        leader = ctx.problem.responsible_leader
+        if leader is None:
+            raise InvalidInput(
+                "审核链含责任领导环节，请先指定责任领导。",
+                {"responsible_leader": ["未指定责任领导。"]},
+            )
+        responsible_leader_check(leader=leader, lead_unit=ctx.problem.lead_unit)
     request = ReviewRequest.objects.create(
         problem=ctx.problem,
         request_type=request_type,

@@ -16,6 +16,7 @@ from issues.models import (
     Status,
     StepKind,
 )
+from issues.selectors.leaders import LEADER_RULE, holds_leader_role_over
 from issues.selectors.scope import Access
 
 S = Status
@@ -89,8 +90,12 @@ def may_decide_kind(access: Access, problem: Problem, step_kind: str) -> bool:
     if step_kind == StepKind.OFFICE:
         return access.has_role_over({Role.OFFICE_REVIEWER, Role.OFFICE_ADMIN}, problem.lead_unit)
     if step_kind == StepKind.LEADER:
+        # The named leader, and only while still eligible (a leader who lost the role, or was
+        # named before the rule, cannot sign: see issues/selectors/leaders.py).
         return access.is_superuser or (
-            access.user is not None and problem.responsible_leader_id == access.user.pk
+            access.user is not None
+            and problem.responsible_leader_id == access.user.pk
+            and holds_leader_role_over(access, problem.lead_unit)
         )
     return False
 
@@ -118,6 +123,12 @@ def step_check(ctx: Context, request: ReviewRequest):
         return current
     if any(s.decision and may_decide_kind(ctx.access, ctx.problem, s.step_kind) for s in steps):
         raise InvalidTransition("该环节已由他人审核。")
+    if (
+        current.step_kind == StepKind.LEADER
+        and user is not None
+        and ctx.problem.responsible_leader_id == user.pk
+    ):
+        raise ActionForbidden(f"您已不符合责任领导条件：{LEADER_RULE}")
     raise ActionForbidden("您不是当前审核环节的审核人。")
 
 
