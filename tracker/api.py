@@ -1,14 +1,18 @@
 """Project-wide API plumbing: the error shape of SPEC §9 and pagination."""
 
 import functools
+import sys
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from issues.exceptions import DomainError
 from issues.pagination import IdsFirstPaginator
@@ -25,6 +29,16 @@ DRF_CODES = {
     415: "unsupported_file_type",
     429: "throttled",
 }
+BUSY_DETAIL = "系统正忙，请稍后重试。"
+BUSY_RETRY_AFTER = "2"  # seconds
+
+
+def is_database_busy(exc) -> bool:
+    """SQLite's lock error that outlasted the busy timeout (the embedded default under load).
+
+    The request changed nothing (its transaction rolled back), so the client may simply retry:
+    503 with Retry-After, never a 500."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
 
 
 class Pagination(PageNumberPagination):
@@ -93,6 +107,11 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         # Non-file form fields beyond DATA_UPLOAD_MAX_MEMORY_SIZE: answer like a large file.
         return Response(error_body("file_too_large", "请求内容过大。"), status=413)
+    if is_database_busy(exc):
+        set_rollback()
+        response = Response(error_body("service_unavailable", BUSY_DETAIL), status=503)
+        response["Retry-After"] = BUSY_RETRY_AFTER
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
@@ -115,6 +134,20 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # Django calls this handler while the uncaught exception is being handled.
+    if is_database_busy(sys.exc_info()[1]):
+        return database_busy(request)
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("server_error", "服务器内部错误。"), status=500)
     return defaults.server_error(request)
+
+
+def database_busy(request):
+    """503 for a lock error outside the API views (pages, middleware): a plain Chinese page
+    that needs no database (no context processors), or the §9 shape under /api/."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error_body("service_unavailable", BUSY_DETAIL), status=503)
+    else:
+        response = render(None, "503.html", status=503)
+    response["Retry-After"] = BUSY_RETRY_AFTER
+    return response

@@ -82,8 +82,17 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Wait for a concurrent writer instead of failing at once (web server + reminder loop).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default serves an office: several threads and processes write at once.
+    # IMMEDIATE: a transaction takes the write lock when it begins, so one that reads and then
+    # writes cannot hit SQLite's lock-upgrade deadlock ("database is locked" at once); the
+    # others wait up to `timeout` seconds. WAL: readers never wait for the writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: the scope filter's OR of EXISTS is estimated far above jit_above_cost, and
     # compiling it cost ~40 ms of a 48 ms COUNT in the problem list (bench/bench_list.py).
