@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tracker.middleware.IgnoreAcceptLanguageMiddleware",  # zh-hans unless switched
     "django.middleware.locale.LocaleMiddleware",
+    "tracker.middleware.RequestBodyLimitMiddleware",  # 413 before the body is read
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

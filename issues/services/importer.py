@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F, Model
-from openpyxl import load_workbook
 
 from issues.exceptions import ActionForbidden, InvalidInput
 from issues.models import (
@@ -61,10 +60,11 @@ from issues.services.import_sheet import (
 )
 from issues.services.problems import may_create_problem
 from issues.services.reports import FileTooLarge, UnsupportedFileType, check_upload
+from issues.services.xlsx_read import SheetReader
 from ledger.services import ledger_append_many
 
 HEADER_SEARCH_ROWS = 6  # a title, a note line or two, then the header
-MAX_ROWS = 20000
+MAX_ROWS = 20000  # sheet rows, the title and header included
 
 # --- the import --------------------------------------------------------------------------------
 
@@ -189,27 +189,6 @@ def _find_header(rows: list[tuple]) -> tuple[int, dict[int, str], list[RowError]
     return best_index, {col: name for name, col in seen.items()}, errors
 
 
-def _read_sheet(upload) -> list[tuple]:
-    try:
-        wb = load_workbook(upload, read_only=True, data_only=True)
-    except Exception:  # any malformed workbook: the user gets one clear message
-        raise InvalidInput(
-            "无法读取该 Excel 文件，请另存为 .xlsx 后重试。", {"file": ["无法读取该文件。"]}
-        ) from None
-    try:
-        ws = wb.worksheets[0]
-        rows = []
-        for row in ws.iter_rows(values_only=True):
-            rows.append(row)
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS + 10:
-                raise InvalidInput(
-                    f"一次最多导入 {MAX_ROWS} 行，请分批导入。", {"file": ["行数过多。"]}
-                )
-        return rows
-    finally:
-        wb.close()
-
-
 def _is_end(row: tuple) -> bool:
     """Our exports end the table with a 合计 line (then a signature line)."""
     first = cell_text(row[0]) if row else ""
@@ -324,12 +303,18 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
 
 
 def import_check(*, actor, batch: Batch, upload) -> tuple[list[ParsedRow], list[RowError]]:
-    """Read and check every row; nothing is written."""
-    rows = _read_sheet(upload)
-    header_index, columns, errors = _find_header(rows)
+    """Read and check every row; nothing is written. The sheet is read lazily, only up to
+    the last column with a header (issues.services.xlsx_read bounds what a file can cost)."""
+    with SheetReader(upload, max_rows=MAX_ROWS) as sheet:
+        return _check_rows(sheet, actor=actor, batch=batch)
+
+
+def _check_rows(sheet, *, actor, batch) -> tuple[list[ParsedRow], list[RowError]]:
+    head = sheet.head(HEADER_SEARCH_ROWS)
+    header_index, columns, errors = _find_header(head)
     if not columns or errors:
         return [], errors
-    header_row = rows[header_index]
+    header_row = head[header_index]
     header = {name: cell_text(header_row[col]) for col, name in columns.items()}
     for name, aliases in ALIASES.items():
         header.setdefault(name, aliases[0])
@@ -342,15 +327,15 @@ def import_check(*, actor, batch: Batch, upload) -> tuple[list[ParsedRow], list[
     }
     lookup = _Lookup(actor)
     parsed, errors = [], []
-    for index in range(header_index + 1, len(rows)):
-        values = rows[index] or ()
+    last_column = max([0, *columns, *unknown]) + 1  # column 0 holds 序号 / 合计 / 示例
+    for number, values in sheet.rows(first=header_index + 2, columns=last_column):
         if _is_end(values):
             break
         if not any(cell_text(values[c]) for c in [*columns, *unknown] if c < len(values)):
             continue  # blank, or only a pre-filled 序号
         if cell_text(values[0]) in ("示例", "例"):  # the template's example row
             continue
-        result = _parse_row(index + 1, values, columns, header, lookup, batch, actor, unknown)
+        result = _parse_row(number, values, columns, header, lookup, batch, actor, unknown)
         if isinstance(result, list):
             errors.extend(result)
         else:
