@@ -30,6 +30,7 @@ def closeout_form(request, pk):
     except NotFound as exc:
         raise Http404(exc.detail) from None
     data["xlsx_url"] = _url(["api:closeout-form-xlsx", "closeout-form-xlsx"], pk)
+    data["docx_url"] = _url(["api:closeout-form-docx", "closeout-form-docx"], pk)
     return render(request, "issues/print/closeout_form.html", data)
 
 
@@ -40,4 +41,5 @@ def unit_report(request, pk):
     except NotFound as exc:
         raise Http404(exc.detail) from None
     data["xlsx_url"] = _url(["api:unit-report-xlsx", "unit-report-xlsx"], pk)
+    data["docx_url"] = reverse("rectification-report-docx") + f"?unit={pk}"
     return render(request, "issues/print/unit_report.html", data)

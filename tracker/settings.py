@@ -124,6 +124,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = None  # no public URL: files are never served directly
 
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Word documents (docs/word-reports.md): an office's own templates, and the fonts named in them.
+DOCX_TEMPLATE_DIR = env.str("DOCX_TEMPLATE_DIR", default="")
+DOCX_TITLE_FONT = env.str("DOCX_TITLE_FONT", default="方正小标宋简体")
+DOCX_BODY_FONT = env.str("DOCX_BODY_FONT", default="仿宋_GB2312")
 # Let the upload view answer 413 itself instead of Django's generic 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

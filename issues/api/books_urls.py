@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from issues.api import books, books_records, books_stats
+from issues.api import books, books_records, books_stats, documents
 
 urlpatterns = [
     path("exports/ledger.xlsx", books.LedgerXlsxView.as_view(), name="export-ledger-xlsx"),
@@ -13,6 +13,16 @@ urlpatterns = [
         "problems/<int:pk>/closeout-form.xlsx",
         books.CloseoutFormXlsxView.as_view(),
         name="closeout-form-xlsx",
+    ),
+    path(
+        "problems/<int:pk>/closeout-form.docx",
+        documents.CloseoutFormDocxView.as_view(),
+        name="closeout-form-docx",
+    ),
+    path(
+        "reports/rectification.docx",
+        documents.RectificationReportDocxView.as_view(),
+        name="rectification-report-docx",
     ),
     path("units/<int:pk>/report.xlsx", books.UnitReportXlsxView.as_view(), name="unit-report-xlsx"),
     path("stats/summary/", books_stats.StatsSummaryView.as_view(), name="stats-summary"),
