@@ -207,7 +207,8 @@ def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) 
             changes["cooperating_units"] = [old_ids, new_ids]
     if not changes:
         return problem
-    problem.save()
+    # Only what this edit changed: a column another writer moved meanwhile keeps its value.
+    problem.save(update_fields=[*(n for n in changes if n != "cooperating_units"), "updated_at"])
     ledger_append(
         problem=problem,
         actor=actor,
@@ -326,11 +327,18 @@ MEASURE_FIELDS = ("content", "unit", "owner", "due_date", "status", "done_note")
 
 @transaction.atomic
 def measure_update(*, actor, measure_id: int, **fields) -> Measure:
-    measure = Measure.objects.select_related("unit").get(pk=measure_id)
+    """Lock the problem, then read the measure under that lock, and write only what changed:
+    two concurrent edits (one marks it done, one rewrites its content) both survive, in the
+    row and in the ledger (tests/issues/test_measure_concurrency.py)."""
+    problem_id = Measure.objects.values_list("problem_id", flat=True).get(pk=measure_id)
     problem = (
         Problem.objects.select_for_update(of=("self",))
         .select_related("lead_unit")
-        .get(pk=measure.problem_id)
+        .get(pk=problem_id)
+    )
+    # Every writer of a measure holds its problem's lock, so this read is current.
+    measure = (
+        Measure.objects.select_for_update(of=("self",)).select_related("unit").get(pk=measure_id)
     )
     _measure_guard(actor, problem, measure.unit)
     unknown = set(fields) - set(MEASURE_FIELDS)
@@ -349,7 +357,7 @@ def measure_update(*, actor, measure_id: int, **fields) -> Measure:
         measure.done_at = timezone.now() if measure.status == MeasureStatus.DONE else None
     if not changes:
         return measure
-    measure.save()
+    measure.save(update_fields=[*changes, *(["done_at"] if "status" in changes else [])])
     ledger_append(
         problem=problem,
         actor=actor,

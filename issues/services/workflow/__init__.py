@@ -59,6 +59,12 @@ def _validated(spec: ActionSpec, data) -> dict:
     return dict(serializer.validated_data)
 
 
+def _changed_columns(ctx: Context, state_changed: bool) -> list[str]:
+    columns = {f.name for f in Problem._meta.concrete_fields}
+    names = [name for name in ctx.changes if name in columns]
+    return [*names, *(["status"] if state_changed else []), "updated_at"]
+
+
 def perform_action(*, problem_id: int, action: str, actor, data: dict | None = None) -> Problem:
     """Take `action` on a problem for `actor` (None: the system). The one writer of `status`."""
     spec = ACTIONS.get(action)
@@ -85,7 +91,9 @@ def perform_action(*, problem_id: int, action: str, actor, data: dict | None = N
         if new_state != from_state:
             problem.status = new_state
             _cancel_stale_requests(problem, new_state)
-        problem.save()
+        # Only the columns this action set (ctx.set) and the state: the row is locked, but the
+        # reminder scan moves next_reminder_on with a plain UPDATE, and must not be undone.
+        problem.save(update_fields=_changed_columns(ctx, new_state != from_state))
         ledger_append(
             problem=problem,
             actor=actor,
