@@ -24,7 +24,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    # tracker/urls.py serves this path first with the throttled view (tracker.throttle);
+    # tracker/urls.py serves this path first with accounts' sign-in form (lockout message);
     # this entry gives it its name, web:login.
     path(
         "login/",

@@ -67,6 +67,20 @@ def test_it_opens_every_changelist_and_change_page_for_a_superuser(county, root_
     assert failures == []
 
 
+def test_a_password_set_in_the_admin_revokes_the_users_api_tokens(cast, root_client):
+    from knox.models import AuthToken
+
+    AuthToken.objects.create(user=cast.admin_a)
+    AuthToken.objects.create(user=cast.head_a)
+    url = reverse("admin:auth_user_password_change", args=[cast.admin_a.pk])
+    weak = root_client.post(url, {"password1": "12345678", "password2": "12345678"})
+    assert weak.status_code == 200 and "这个密码太常见了。" in weak.content.decode()
+    assert AuthToken.objects.filter(user=cast.admin_a).exists()
+    response = root_client.post(url, {"password1": "n3w-pass-987", "password2": "n3w-pass-987"})
+    assert response.status_code == 302
+    assert list(AuthToken.objects.values_list("user__username", flat=True)) == ["head_a"]
+
+
 def test_it_shows_the_site_in_chinese(cast, root_client):
     response = root_client.get(reverse("admin:index"))
 

@@ -33,7 +33,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "ledger",
     "issues",
     "notifications",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in that django-axes refused into the lockout answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -101,8 +105,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's four validators, in Chinese (accounts.validators: Django's zh_Hans catalogue lacks
+# the 5.2 wording of the minimum-length message).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.validators.MinimumLengthValidator"},  # 8 characters
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The axes backend first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -157,15 +171,43 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Load balancers probe over plain HTTP; everything else is redirected to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-# Reverse proxies in front of gunicorn that append to X-Forwarded-For. Throttles (API token,
-# web sign-in) take the client address from it; 0 ignores the header, which anybody can forge.
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For. The sign-in lockout
+# takes the client address from it; 0 ignores the header, which anybody can forge.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# --- Sign-in: one failure-only lockout for /login/, the admin and the API token (django-axes).
+# Failed sign-ins are counted in the database (shared by every worker and host); a success is
+# never counted and forgives that user's own failures from that address. A key is locked once
+# it has LIMIT failures with no pause of LOGIN_LOCKOUT_MINUTES between them, and stays locked
+# for LOGIN_LOCKOUT_MINUTES after the failure that reached the limit.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)  # per (address, user name)
+LOGIN_USER_FAILURE_LIMIT = env.int("LOGIN_USER_FAILURE_LIMIT", default=20)  # per user name
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=100)  # per address
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_HANDLER = "accounts.lockout.SignInFailureHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]  # the other two keys: the handler
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a fixed lock, not one that grows
+AXES_DISABLE_ACCESS_LOG = True  # successes are not recorded at all
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+
+# --- API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=10)  # one working day
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 # --- REST API ---
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -173,7 +215,6 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tracker.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE_RATE", default="10/min")},
     "NUM_PROXIES": NUM_PROXIES,
     "DATE_FORMAT": "%Y-%m-%d",
     "PAGE_SIZE": 50,

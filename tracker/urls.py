@@ -1,14 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from tracker import health, throttle
+from accounts.forms import AdminSignInForm, SignInForm
+from tracker import health
 
-# The admin's sign-in checks the same passwords as /login/: the same throttle.
-admin.site.login_form = throttle.ThrottledAdminAuthenticationForm
+# The admin's sign-in checks the same passwords as /login/: it says why a lockout refuses.
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/", include("issues.api.urls")),
     path("api/v1/", include("notifications.urls")),
     path("api/v1/", include("issues.api.books_urls")),
@@ -16,8 +19,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
     # Ahead of issues.web_urls' "login/" (same path, so reverse("web:login") still fits):
-    # apps never import tracker, so the throttled view is swapped in here.
-    path("login/", throttle.ThrottledLoginView.as_view(), name="login"),
+    # the form that says why a locked-out sign-in is refused (accounts.forms).
+    path(
+        "login/",
+        LoginView.as_view(form_class=SignInForm, redirect_authenticated_user=True),
+        name="login",
+    ),
     path("print/", include("issues.print_urls")),
     path("", include("notifications.web_urls")),
     path("", include("issues.web_urls")),

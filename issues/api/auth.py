@@ -1,36 +1,12 @@
-"""Log-in (token) and the caller's own identity."""
+"""The caller's own identity (signing in is accounts.api)."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from issues.models import Membership
 from issues.services.org import display_name
-
-
-class TokenView(APIView):
-    """POST {"username", "password"} → {"token"}; throttled by the "login" rate."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
-    serializer_class = AuthTokenSerializer
-
-    @extend_schema(
-        request=AuthTokenSerializer,
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-    )
-    def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
 
 
 class MembershipUnitSerializer(serializers.Serializer):

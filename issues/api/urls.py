@@ -11,7 +11,6 @@ from ledger.api import LedgerVerifyView, ProblemLedgerView
 app_name = "api"
 
 urlpatterns = [
-    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
     path("me/", auth.MeView.as_view(), name="me"),
     path("units/", org.UnitListView.as_view(), name="unit-list"),
     path("units/<int:pk>/", org.UnitDetailView.as_view(), name="unit-detail"),

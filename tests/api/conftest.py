@@ -1,4 +1,4 @@
-"""Fixtures of the API tests: a clean throttle cache, and helpers that read the error shape."""
+"""Fixtures of the API tests: a clean cache, and helpers that read the error shape."""
 
 import pytest
 from django.core.cache import cache
@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Throttle counters live in the cache; one test's log-ins must not throttle the next."""
+    """Nothing one test caches leaks into the next."""
     cache.clear()
     yield
     cache.clear()

@@ -1,36 +1,70 @@
-"""POST /api/v1/auth/token/, GET /api/v1/me/ and the 401 answers."""
+"""POST /api/v1/auth/token/, /auth/logout/, /auth/logoutall/, GET /api/v1/me/ and the 401s.
 
+Tokens are knox tokens: stored as digests, expiring, revocable. The lockout shared with the
+web and admin sign-in is tested in tests/test_security.py.
+"""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from knox.models import AuthToken
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
 from tests.api.conftest import assert_error
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 TOKEN_URL = "/api/v1/auth/token/"
 
 
-def test_it_issues_a_token_that_authenticates(cast):
-    client = APIClient()
-    r = client.post(TOKEN_URL, {"username": "admin_a", "password": PASSWORD}, format="json")
-    assert r.status_code == 200, r.json()
-    token = r.json()["token"]
+def take_token(username, password=PASSWORD, **extra):
+    return APIClient().post(
+        TOKEN_URL, {"username": username, "password": password}, format="json", **extra
+    )
 
+
+def client_with(token) -> APIClient:
+    client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    me = client.get("/api/v1/me/")
+    return client
+
+
+def test_it_issues_a_token_that_authenticates(cast, settings):
+    r = take_token("admin_a")
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert set(body) == {"token", "expiry"}
+    assert dt.datetime.fromisoformat(body["expiry"]) == dt.datetime.now(dt.UTC) + dt.timedelta(
+        hours=settings.API_TOKEN_TTL_HOURS
+    )
+    me = client_with(body["token"]).get("/api/v1/me/")
     assert me.status_code == 200
     assert me.json()["username"] == "admin_a"
 
 
-def test_it_answers_the_same_token_twice(cast):
-    client = APIClient()
-    body = {"username": "oa", "password": PASSWORD}
-    first = client.post(TOKEN_URL, body, format="json").json()["token"]
-    assert client.post(TOKEN_URL, body, format="json").json()["token"] == first
+def test_it_issues_a_fresh_token_at_each_sign_in(cast):
+    first, second = take_token("oa").json()["token"], take_token("oa").json()["token"]
+    assert first != second
+    assert client_with(first).get("/api/v1/me/").status_code == 200
+    assert client_with(second).get("/api/v1/me/").status_code == 200
+
+
+def test_it_stores_no_token_in_plain_text(cast):
+    token = take_token("oa").json()["token"]
+    stored = AuthToken.objects.get(user=cast.oa)
+    assert stored.digest != token and len(stored.digest) == 128  # SHA-512, hex
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                assert not any(isinstance(v, str) and token in v for v in row), table
 
 
 def test_it_refuses_wrong_credentials(cast):
-    r = APIClient().post(TOKEN_URL, {"username": "oa", "password": "wrong"}, format="json")
-    assert_error(r, 400, "validation_error")
+    assert_error(take_token("oa", "wrong"), 400, "validation_error")
+    assert_error(take_token("nobody", "wrong"), 400, "validation_error")
+    assert not AuthToken.objects.exists()
 
 
 def test_it_requires_both_fields(cast):
@@ -38,17 +72,75 @@ def test_it_requires_both_fields(cast):
     assert_error(r, 400, "validation_error", "password")
 
 
-def test_it_throttles_log_in_attempts(cast, settings):
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"]
-    allowed, _ = ScopedRateThrottle().parse_rate(rate)
-    client = APIClient()
-    for _ in range(allowed):
-        r = client.post(TOKEN_URL, {"username": "oa", "password": "wrong"}, format="json")
-        assert r.status_code == 400
-    # Even the right password waits now: the limit counts attempts, not failures.
-    r = client.post(TOKEN_URL, {"username": "oa", "password": PASSWORD}, format="json")
-    assert_error(r, 429, "throttled")
-    assert "Retry-After" in r.headers
+def test_it_lets_fifteen_people_take_tokens_from_one_address_in_a_minute(cast):
+    people = [make_user(f"clerk{i}") for i in range(15)]
+    for person in people:
+        r = take_token(person.username, REMOTE_ADDR="192.0.2.10")
+        assert r.status_code == 200, r.json()
+    assert AuthToken.objects.count() == 15
+
+
+def test_it_never_counts_successful_sign_ins(cast):
+    for _ in range(15):
+        assert take_token("oa").status_code == 200
+
+
+def test_it_accepts_a_token_until_it_expires(cast, settings, _today):
+    token = take_token("oa").json()["token"]
+    _today.shift(dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS) - dt.timedelta(minutes=1))
+    assert client_with(token).get("/api/v1/me/").status_code == 200
+    _today.shift(dt.timedelta(minutes=2))
+    assert_error(client_with(token).get("/api/v1/me/"), 401, "not_authenticated")
+    assert not AuthToken.objects.filter(user=cast.oa).exists()  # deleted once seen expired
+
+
+def test_it_revokes_the_token_it_signs_out_with(cast):
+    kept, revoked = take_token("oa").json()["token"], take_token("oa").json()["token"]
+    r = client_with(revoked).post("/api/v1/auth/logout/")
+    assert r.status_code == 204
+    assert_error(client_with(revoked).get("/api/v1/me/"), 401, "not_authenticated")
+    assert client_with(kept).get("/api/v1/me/").status_code == 200
+
+
+def test_it_revokes_every_token_of_the_user_on_logoutall(cast):
+    tokens = [take_token("oa").json()["token"] for _ in range(2)]
+    other = take_token("rev").json()["token"]
+    assert client_with(tokens[0]).post("/api/v1/auth/logoutall/").status_code == 204
+    for token in tokens:
+        assert_error(client_with(token).get("/api/v1/me/"), 401, "not_authenticated")
+    assert client_with(other).get("/api/v1/me/").status_code == 200
+
+
+def test_it_signs_out_only_with_a_token(cast):
+    assert_error(APIClient().post("/api/v1/auth/logout/"), 401, "not_authenticated")
+    session = APIClient()
+    session.force_login(cast.oa)  # the web pages' session is not an API token
+    assert_error(session.post("/api/v1/auth/logoutall/"), 401, "not_authenticated")
+
+
+def test_it_revokes_tokens_when_the_password_changes(cast):
+    token = take_token("oa").json()["token"]
+    other = take_token("rev").json()["token"]
+    user = get_user_model().objects.get(username="oa")
+    user.set_password("another-pass-678")
+    user.save()
+    assert_error(client_with(token).get("/api/v1/me/"), 401, "not_authenticated")
+    assert client_with(other).get("/api/v1/me/").status_code == 200
+    assert take_token("oa", "another-pass-678").status_code == 200
+
+
+def test_it_keeps_tokens_when_the_user_is_saved_without_a_new_password(cast):
+    token = take_token("oa").json()["token"]
+    user = get_user_model().objects.get(username="oa")
+    user.first_name = "整改办"
+    user.save()
+    assert client_with(token).get("/api/v1/me/").status_code == 200
+
+
+def test_it_refuses_a_token_of_a_deactivated_user(cast):
+    token = take_token("oa").json()["token"]
+    get_user_model().objects.filter(username="oa").update(is_active=False)
+    assert_error(client_with(token).get("/api/v1/me/"), 401, "not_authenticated")
 
 
 def test_it_answers_401_without_a_token(cast):
@@ -58,9 +150,21 @@ def test_it_answers_401_without_a_token(cast):
 
 
 def test_it_answers_401_for_a_bad_token(cast):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
-    assert_error(client.get("/api/v1/me/"), 401, "not_authenticated")
+    assert_error(client_with("not-a-real-token").get("/api/v1/me/"), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/auth/logout/"])
+def test_it_declares_the_sign_in_endpoints_in_the_schema(path):
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"][path]["post"]
+    if path.endswith("token/"):
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body["$ref"].endswith("/SignInRequest")
+        assert {"200", "400", "429"} <= set(operation["responses"])
+        assert "token" in schema["components"]["schemas"]["TokenResponse"]["required"]
+    else:
+        assert "requestBody" not in operation
+        assert {"204", "401"} <= set(operation["responses"])
 
 
 def test_it_describes_me(cast, api):

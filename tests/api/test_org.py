@@ -1,5 +1,8 @@
 """Units, users and memberships: scoped reads, writes by superusers and office admins."""
 
+import pytest
+from django.contrib.auth import get_user_model
+
 from issues.models import Membership, Unit
 from tests.api.conftest import assert_error
 
@@ -126,6 +129,24 @@ def test_it_refuses_a_weak_password_and_a_taken_username(cast, api):
         "/api/v1/users/", {"username": "oa", "password": "long-enough-1"}, format="json"
     )
     assert_error(r, 400, "validation_error", "username")
+
+
+WEAK_PASSWORDS = [
+    ("12345678", ["这个密码太常见了。", "密码只包含数字。"]),
+    ("password123", ["这个密码太常见了。"]),
+    ("zhangwei88", ["密码跟 用户名 太相似了。"]),  # the user name itself
+    ("zw-8", ["密码长度太短。密码必须包含至少 8 个字符。"]),
+]
+
+
+@pytest.mark.parametrize(("password", "messages"), WEAK_PASSWORDS)
+def test_it_refuses_weak_passwords_in_chinese(cast, api, password, messages):
+    r = api(cast.oa).post(
+        "/api/v1/users/", {"username": "zhangwei88", "password": password}, format="json"
+    )
+    body = assert_error(r, 400, "validation_error", "password")
+    assert body["errors"]["password"] == messages
+    assert not get_user_model().objects.filter(username="zhangwei88").exists()
 
 
 def test_it_refuses_user_creation_to_non_admins(cast, api):

@@ -57,8 +57,8 @@ def local_today() -> dt.date:
 @pytest.fixture(scope="module")
 def county(stack):
     """A county with one department, set up over HTTP by a superuser: an office admin on the
-    county, and the department's unit admin and unit head. Tokens are fetched once each:
-    the token endpoint allows 10 a minute from one address."""
+    county, and the department's unit admin and unit head. Tokens are fetched once each
+    (each sign-in issues a new token; only failed sign-ins count towards the lockout)."""
     stack.manage(
         "shell",
         "-c",

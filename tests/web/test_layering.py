@@ -30,7 +30,7 @@ def test_it_keeps_issues_free_of_notifications_imports():
 def test_no_app_imports_the_project_package():
     offenders = [
         f"{path.relative_to(settings.BASE_DIR)}: {name}"
-        for app in ("issues", "ledger", "notifications")
+        for app in ("issues", "ledger", "notifications", "accounts")
         for path in (Path(settings.BASE_DIR) / app).rglob("*.py")
         for name in _imports(path)
         if name == "tracker" or name.startswith("tracker.")

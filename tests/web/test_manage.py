@@ -105,6 +105,29 @@ def test_it_creates_a_user_with_a_first_role(cast, local_admin, web):
     assert response.status_code == 400 and "用户名已存在" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("12345678", "这个密码太常见了。"),
+        ("password123", "这个密码太常见了。"),
+        ("new_staff1", "密码跟 用户名 太相似了。"),
+        ("short", "密码长度太短。密码必须包含至少 8 个字符。"),
+    ],
+)
+def test_it_refuses_a_weak_first_password_in_chinese(cast, local_admin, web, password, message):
+    data = {
+        "username": "new_staff1",
+        "display_name": "新同事",
+        "password": password,
+        "unit": cast.school_a.pk,
+        "role": Role.UNIT_STAFF,
+    }
+    response = web(local_admin).post("/manage/users/new/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not get_user_model().objects.filter(username="new_staff1").exists()
+
+
 def test_it_grants_and_revokes_roles_within_scope(cast, local_admin, web):
     client = web(local_admin)
     page = f"/manage/users/{cast.staff_a.pk}/"
