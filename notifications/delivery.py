@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from issues.services.schedule import reminders_due
+from issues.models import Problem
+from issues.services.schedule import next_reminder_on, reminders_due
 
 from . import email, webhooks
-from .models import Notification, Reminder, ReminderKind, ReminderState
+from .models import Escalation, Notification, Reminder, ReminderKind, ReminderState
 from .scan import due_problems
 
 logger = logging.getLogger(__name__)
@@ -131,30 +132,62 @@ def reminders_dispatch(now=None, limit: int = 5000) -> list[int]:
     return ids
 
 
-def reminders_cancel_stale(problem) -> int:
-    """Cancel the problem's pending reminders that its current ladder no longer produces.
+def reminders_resync(problem) -> int:
+    """After a workflow change (in its transaction): cancel the problem's pending reminders
+    that its ladder no longer produces, and finish the catch-up `problem_reschedule` began.
 
-    Called inside the workflow's transaction (close-out, withdrawal, routine, extension)."""
+    problem_reschedule leaves a problem due today whenever a rung has fallen due (it cannot
+    know what was sent); if every such rung already has its reminder (or, for an escalation,
+    its Escalation row), the date moves on to the next rung, so the scan does not look at the
+    problem again for nothing. Returns the number of reminders cancelled."""
+    today = timezone.localdate()
     pending = list(
         Reminder.objects.filter(problem_id=problem.pk, state=ReminderState.PENDING).values_list(
             "pk", "target", "kind", "level", "due_date"
         )
     )
-    if not pending:
+    due_now = problem.next_reminder_on is not None and problem.next_reminder_on <= today
+    if not pending and not due_now:
         return 0
     fresh = due_problems([problem.pk]).first()
-    valid = (
-        {
-            (d.target, d.kind, d.level, d.due_date)
-            for d in reminders_due(fresh, timezone.localdate())
-        }
-        if fresh
-        else set()
-    )
+    due = reminders_due(fresh, today) if fresh else []
+    valid = {(d.target, d.kind, d.level, d.due_date) for d in due}
     stale = [pk for pk, *key in pending if tuple(key) not in valid]
-    return Reminder.objects.filter(pk__in=stale, state=ReminderState.PENDING).update(
-        state=ReminderState.CANCELLED
+    cancelled = (
+        Reminder.objects.filter(pk__in=stale, state=ReminderState.PENDING).update(
+            state=ReminderState.CANCELLED
+        )
+        if stale
+        else 0
     )
+    if due_now and fresh is not None and _all_recorded(problem.pk, due):
+        upcoming = next_reminder_on(fresh, today)
+        Problem.objects.filter(pk=problem.pk, next_reminder_on=problem.next_reminder_on).update(
+            next_reminder_on=upcoming
+        )
+        problem.next_reminder_on = upcoming
+    return cancelled
+
+
+def _all_recorded(problem_id: int, due) -> bool:
+    """Has every rung in `due` its reminder row (any recipient, any state)?"""
+    if not due:
+        return True
+    made = set(
+        Reminder.objects.filter(problem_id=problem_id)
+        .values_list("target", "kind", "level", "due_date")
+        .distinct()
+    )
+    escalated = set(
+        Escalation.objects.filter(problem_id=problem_id).values_list("target", "due_date")
+    )
+    for d in due:
+        if d.kind == ReminderKind.ESCALATED:
+            if (d.target, d.due_date) not in escalated:
+                return False
+        elif (d.target, d.kind, d.level, d.due_date) not in made:
+            return False
+    return True
 
 
 def site_link(path: str) -> str:

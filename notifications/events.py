@@ -5,7 +5,7 @@ import logging
 from issues.models import Problem, ReviewRequest
 from issues.signals import problem_changed, schedule_changed
 
-from .delivery import reminders_cancel_stale
+from .delivery import reminders_resync
 from .models import Notification
 from .recipients import Directory
 
@@ -36,7 +36,7 @@ def _notify(user_ids, kind, problem, title, body=""):
 
 
 def on_schedule_changed(sender, problem, **kwargs):
-    reminders_cancel_stale(problem)
+    reminders_resync(problem)
 
 
 def on_problem_changed(sender, problem_id, action, actor_id, request_id, **kwargs):

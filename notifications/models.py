@@ -2,13 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class ReminderKind(models.TextChoices):
-    DUE_SOON = "due_soon", _("即将到期")
-    DUE_TODAY = "due_today", _("今日到期")
-    OVERDUE = "overdue", _("已逾期")
-    ESCALATED = "escalated", _("逾期升级")
-    REVIEW_PENDING = "review_pending", _("待审核超时")
+from issues.models import ReminderKind
 
 
 class ReminderState(models.TextChoices):
@@ -72,21 +66,63 @@ class Reminder(models.Model):
         return f"{self.target}:{self.kind}:{self.level}:{self.due_date}"
 
 
+class EscalationState(models.TextChoices):
+    PENDING = "pending", _("待挂牌")
+    DONE = "done", _("已挂牌")
+    CANCELLED = "cancelled", _("已取消")
+    FAILED = "failed", _("失败")
+
+
 class Escalation(models.Model):
-    """Records that a deadline was escalated, so the system's `listed` supervision is made once."""
+    """An escalated deadline: the scan inserts it (once, by its unique key), then applies the
+    system's `listed` supervision through the workflow, each in its own savepoint. A failure
+    leaves it pending with the error, and the problem due, so the next scan tries again."""
 
     target = models.CharField(max_length=40)
     due_date = models.DateField()
     problem = models.ForeignKey("issues.Problem", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(
+        max_length=10, choices=EscalationState, default=EscalationState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["target", "due_date"], name="escalation_once"),
         ]
+        indexes = [
+            models.Index(
+                fields=["problem"], name="escalation_pending", condition=models.Q(state="pending")
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.target} {self.due_date}"
+        return f"{self.target} {self.due_date} {self.state}"
+
+
+class ScanFailure(models.Model):
+    """A problem the reminder scan could not process (its ladder raised, its reminders could
+    not be written, or its escalation failed). The problem stays due, so every scan retries
+    it; the row goes when it succeeds. Superusers see the count in /healthz and the rows in
+    the admin."""
+
+    problem = models.OneToOneField(
+        "issues.Problem", on_delete=models.CASCADE, related_name="+", verbose_name=_("问题")
+    )
+    attempts = models.PositiveIntegerField(_("失败次数"), default=1)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    first_failed_at = models.DateTimeField(_("首次失败"), auto_now_add=True)
+    last_failed_at = models.DateTimeField(_("最近失败"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("提醒扫描失败")
+        verbose_name_plural = _("提醒扫描失败")
+
+    def __str__(self):
+        return f"{self.problem_id} ×{self.attempts}"
 
 
 class Notification(models.Model):

@@ -1,28 +1,37 @@
 """The reminder scan (SPEC §5): find due problems, materialise their reminders, escalate.
 
 Set-based: problems are selected by the indexed `next_reminder_on <= today` (never equality,
-so a missed day is caught up) in chunks, each chunk loaded with a constant number of queries.
-Reminders are inserted with ON CONFLICT DO NOTHING against their unique key, so two scans at
-once, or one run twice, create each reminder once. One bad problem is logged and pushed to
-tomorrow; it never stops the others.
+so a missed day is caught up) in chunks, and each chunk costs a constant number of queries
+whatever its size: read the problems (5 queries with their measures, requests, steps and
+supervisions) and their recipients (2), insert every reminder and escalation with ON CONFLICT
+DO NOTHING against their unique keys (so two scans at once, or one run twice, create each
+once), and advance `next_reminder_on` of the whole chunk in one UPDATE by compare-and-set.
+
+Escalations are rare and go through the workflow (the `listed` supervision and its ledger
+entry), one savepoint each. No single problem stops the run: a problem whose ladder raises,
+whose rows cannot be written or whose escalation fails is rolled back to its savepoint,
+recorded as a ScanFailure and left due, so the next scan retries it.
 """
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, Prefetch, Q, Value, When
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from issues.models import Problem, RequestStatus, ReviewRequest, SupervisionAction, SupervisionKind
 from issues.services.schedule import Kind, next_reminder_on, reminders_due
 from issues.services.workflow import perform_action
 
-from .models import Escalation, Reminder
+from .models import Escalation, EscalationState, Reminder, ScanFailure
 from .recipients import Directory
 
 logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1000
+ESCALATION_ATTEMPTS = 5
 
 
 @dataclass
@@ -31,6 +40,16 @@ class ScanResult:
     created: int = 0
     escalated: int = 0
     errors: int = 0
+
+
+@dataclass
+class _Planned:
+    """What one problem needs written: its reminders, escalations and next date."""
+
+    problem: Problem
+    reminders: list = field(default_factory=list)
+    escalations: list = field(default_factory=list)
+    new: dt.date | None = None
 
 
 def due_problems(ids):
@@ -52,101 +71,175 @@ def due_problems(ids):
     )
 
 
-def _advance(rows: list[tuple[int, dt.date, dt.date | None]]):
-    """Move next_reminder_on forward by compare-and-set: a row that a workflow action
-    rescheduled meanwhile no longer matches its old value and is left alone. At most two
-    UPDATEs per chunk: rows with a next date (one CASE), and rows whose ladder has ended (NULL;
-    kept apart because PostgreSQL types a CASE of NULLs as text)."""
-
-    def matching(part):
-        match = Q(pk__in=[])
-        for pk, old, _new in part:
-            match |= Q(pk=pk, next_reminder_on=old)
-        return Problem.objects.filter(match)
-
-    dated = [row for row in rows if row[2] is not None]
-    ended = [row for row in rows if row[2] is None]
-    if dated:
-        when = (When(pk=pk, then=Value(new)) for pk, _old, new in dated)
-        matching(dated).update(next_reminder_on=Case(*when, output_field=DateField()))
-    if ended:
-        matching(ended).update(next_reminder_on=None)
-
-
-def _escalate(problem_id: int, target: str, due_date: dt.date) -> bool:
-    """Record the system's `listed` supervision once per escalated deadline."""
-    try:
-        with transaction.atomic():
-            Escalation.objects.create(target=target, due_date=due_date, problem_id=problem_id)
-            perform_action(
-                problem_id=problem_id,
-                action="supervise",
-                actor=None,
-                data={
-                    "kind": SupervisionKind.LISTED,
-                    "content": f"逾期超过规定天数（整改时限 {due_date:%Y-%m-%d}），系统自动挂牌督办。",
-                },
+def _plan(problem: Problem, directory: Directory, today: dt.date) -> _Planned:
+    planned = _Planned(problem)
+    for due in reminders_due(problem, today):
+        if due.kind == Kind.ESCALATED:
+            planned.escalations.append(
+                Escalation(problem_id=problem.pk, target=due.target, due_date=due.due_date)
             )
-    except IntegrityError:
-        return False  # another scan escalated it first
-    return True
+        for user_id in directory.recipients(problem, due):
+            planned.reminders.append(
+                Reminder(
+                    problem_id=problem.pk,
+                    target=due.target,
+                    kind=due.kind,
+                    level=due.level,
+                    due_date=due.due_date,
+                    recipient_id=user_id,
+                )
+            )
+    planned.new = next_reminder_on(problem, today)
+    return planned
+
+
+def _advance(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
+    """Move next_reminder_on forward for every row in one UPDATE, by compare-and-set: a row
+    that a workflow action rescheduled meanwhile no longer matches its old value and is left
+    alone. `UPDATE … FROM (VALUES …)` works on PostgreSQL and SQLite ≥ 3.33."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Problem._meta.db_table)
+    cast = "::date" if connection.vendor == "postgresql" else ""
+    values = ", ".join([f"(%s, %s{cast}, %s{cast})"] * len(rows))
+    adapt = connection.ops.adapt_datefield_value
+    params = [p for pk, old, new in rows for p in (pk, adapt(old), adapt(new))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v(id, old, new) AS (VALUES {values}) "
+            f"UPDATE {table} SET next_reminder_on = v.new FROM v "
+            f"WHERE {table}.id = v.id AND {table}.next_reminder_on = v.old",
+            params,
+        )
+
+
+def _write(plans: list[_Planned]) -> int:
+    """Insert the reminders and escalations of `plans` and advance their problems. Returns
+    how many reminders were new (counted on the chunk's problems: ON CONFLICT returns no
+    ids)."""
+    reminders = [r for p in plans for r in p.reminders]
+    escalations = [e for p in plans for e in p.escalations]
+    created = 0
+    if reminders:
+        mine = Reminder.objects.filter(problem_id__in=[p.problem.pk for p in plans])
+        before = mine.count()
+        Reminder.objects.bulk_create(reminders, ignore_conflicts=True)
+        created = mine.count() - before
+    if escalations:
+        Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
+    _advance([(p.problem.pk, p.problem.next_reminder_on, p.new) for p in plans])
+    return created
+
+
+def scan_failed(problem_id: int, error: str) -> None:
+    """Record a failure (the caller leaves the problem due, so the next scan retries it)."""
+    updated = ScanFailure.objects.filter(problem_id=problem_id).update(
+        attempts=F("attempts") + 1, last_error=error[:2000], last_failed_at=timezone.now()
+    )
+    if not updated:
+        ScanFailure.objects.create(problem_id=problem_id, last_error=error[:2000])
+
+
+def _failed(result: ScanResult, problem_id: int, exc: Exception, what: str) -> None:
+    logger.exception("reminder scan: %s failed for problem %s", what, problem_id)
+    result.errors += 1
+    scan_failed(problem_id, f"{what}: {type(exc).__name__}: {exc}")
 
 
 def scan_chunk(ids, today: dt.date) -> ScanResult:
     result = ScanResult()
     problems = list(due_problems(ids))
     directory = Directory(problems)
-    reminders, advances, escalations = [], [], []
+    plans, failed = [], set()
     for problem in problems:
         result.problems += 1
         try:
-            for due in reminders_due(problem, today):
-                if due.kind == Kind.ESCALATED:
-                    escalations.append((problem.pk, due.target.split("/")[0], due.due_date))
-                for user_id in directory.recipients(problem, due):
-                    reminders.append(
-                        Reminder(
-                            problem_id=problem.pk,
-                            target=due.target,
-                            kind=due.kind,
-                            level=due.level,
-                            due_date=due.due_date,
-                            recipient_id=user_id,
-                        )
-                    )
-            new = next_reminder_on(problem, today)
-        except Exception:
-            # A poison row: log it and look again tomorrow rather than crash-looping the scan.
-            logger.exception("reminder scan failed for problem %s", problem.pk)
-            result.errors += 1
-            new = today + dt.timedelta(days=1)
-        advances.append((problem.pk, problem.next_reminder_on, new))
-    if reminders:
-        # ON CONFLICT DO NOTHING returns no ids; count this chunk's rows instead (indexed).
-        mine = Reminder.objects.filter(problem_id__in=ids)
-        before = mine.count()
-        Reminder.objects.bulk_create(reminders, ignore_conflicts=True, batch_size=1000)
-        result.created = mine.count() - before
-    _advance(advances)
-    for problem_id, target, due_date in escalations:
-        result.escalated += _escalate(problem_id, target, due_date)
-    if escalations:
-        # The escalation's own workflow action rescheduled the problem, counting today's rungs
-        # (sent just above) as upcoming, i.e. back to today: advance those rows once more, or
-        # the next scan selects every escalated problem again.
-        new = {pk: value for pk, _old, value in advances}
-        current = Problem.objects.filter(pk__in={pk for pk, _, _ in escalations})
-        _advance(
-            [
-                (pk, value, new[pk])
-                for pk, value in current.values_list("pk", "next_reminder_on")
-                if value is not None and value <= today and value != new[pk]
-            ]
-        )
+            plans.append(_plan(problem, directory, today))
+        except Exception as exc:  # its ladder raised: the others go on; it stays due
+            _failed(result, problem.pk, exc, "ladder")
+            failed.add(problem.pk)
+    try:
+        with transaction.atomic():
+            result.created += _write(plans)
+    except DatabaseError:
+        # Something in the chunk cannot be written (say a recipient deleted meanwhile): write
+        # problem by problem, each in its own savepoint, so only the culprit is left out.
+        for plan in plans:
+            try:
+                with transaction.atomic():
+                    result.created += _write([plan])
+            except DatabaseError as exc:
+                _failed(result, plan.problem.pk, exc, "write")
+                failed.add(plan.problem.pk)
+    escalated, escalation_failed = escalations_apply(
+        [p for p in plans if p.problem.pk not in failed], today
+    )
+    result.escalated += escalated
+    result.errors += len(escalation_failed)
+    failed |= escalation_failed
+    ScanFailure.objects.filter(problem_id__in=[pk for pk in ids if pk not in failed]).delete()
     return result
 
 
-def reminders_scan(*, today: dt.date | None = None, chunk_size: int = 500) -> ScanResult:
+def escalations_apply(plans: list[_Planned], today: dt.date) -> tuple[int, set[int]]:
+    """Apply the chunk's pending escalations (new ones and earlier failures), each through the
+    workflow in its own savepoint. One query when there is nothing to apply."""
+    wanted = {(e.target, e.due_date) for p in plans for e in p.escalations}
+    pending = list(
+        Escalation.objects.filter(
+            problem_id__in=[p.problem.pk for p in plans], state=EscalationState.PENDING
+        )
+    )
+    done, failed = 0, set()
+    for escalation in pending:
+        if (escalation.target, escalation.due_date) not in wanted:
+            # Withdrawn, closed, extended or answered since it was recorded: not escalated.
+            Escalation.objects.filter(pk=escalation.pk).update(state=EscalationState.CANCELLED)
+            continue
+        try:
+            with transaction.atomic():
+                _escalate(escalation)
+        except Exception as exc:
+            attempts = escalation.attempts + 1
+            state = (
+                EscalationState.FAILED
+                if attempts >= ESCALATION_ATTEMPTS
+                else EscalationState.PENDING
+            )
+            Escalation.objects.filter(pk=escalation.pk).update(
+                state=state, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            if state == EscalationState.PENDING:  # due again, so the next scan retries it
+                Problem.objects.filter(pk=escalation.problem_id).update(next_reminder_on=today)
+            scan_failed(escalation.problem_id, f"escalation: {type(exc).__name__}: {exc}")
+            logger.exception("escalating problem %s failed", escalation.problem_id)
+            failed.add(escalation.problem_id)
+            continue
+        done += 1
+    return done, failed
+
+
+def _escalate(escalation: Escalation) -> None:
+    """The system's `listed` supervision (a workflow action with its ledger entry), once."""
+    claimed = Escalation.objects.filter(pk=escalation.pk, state=EscalationState.PENDING).update(
+        state=EscalationState.DONE, done_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return  # another scan escalated it first
+    perform_action(
+        problem_id=escalation.problem_id,
+        action="supervise",
+        actor=None,
+        data={
+            "kind": SupervisionKind.LISTED,
+            "content": (
+                f"逾期超过规定天数（整改时限 {escalation.due_date:%Y-%m-%d}），系统自动挂牌督办。"
+            ),
+        },
+    )
+
+
+def reminders_scan(*, today: dt.date | None = None, chunk_size: int = CHUNK_SIZE) -> ScanResult:
     today = today or timezone.localdate()
     total = ScanResult()
     # The ids of every due problem in one query, then chunks in pk order. Without LIMIT the

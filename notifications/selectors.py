@@ -1,6 +1,16 @@
 from issues.selectors.scope import scope_units
 
-from .models import Notification, WebhookDelivery, WebhookEndpoint
+from .models import (
+    DeliveryState,
+    Escalation,
+    EscalationState,
+    Notification,
+    Reminder,
+    ReminderState,
+    ScanFailure,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def notifications_for(user, *, unread: bool | None = None):
@@ -26,3 +36,14 @@ def webhook_deliveries(user, endpoint_id: int):
     return WebhookDelivery.objects.filter(
         endpoint_id=endpoint_id, endpoint__in=visible_webhooks(user).values("pk")
     ).order_by("-created_at", "-id")
+
+
+def delivery_health() -> dict[str, int]:
+    """What the reminder machinery could not do (shown to superusers in /healthz): problems the
+    scan keeps failing on, escalations and reminders given up, webhook deliveries failed."""
+    return {
+        "scan_failures": ScanFailure.objects.count(),
+        "escalations_failed": Escalation.objects.filter(state=EscalationState.FAILED).count(),
+        "reminders_failed": Reminder.objects.filter(state=ReminderState.FAILED).count(),
+        "webhooks_failed": WebhookDelivery.objects.filter(state=DeliveryState.FAILED).count(),
+    }

@@ -60,9 +60,14 @@ def broker_status() -> str:
 def healthz(request):
     checks = {"database": database_status(), "broker": broker_status()}
     healthy = all(value in ("ok", "eager") for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "error", **checks}
+    user = getattr(request, "user", None)
+    if healthy and user is not None and user.is_superuser:
+        # Counts only, and only for superusers: what the reminder machinery could not do.
+        from notifications.selectors import delivery_health
+
+        body["reminders"] = delivery_health()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def probe_host() -> str:

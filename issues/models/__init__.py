@@ -24,6 +24,7 @@ from .problems import (
     SupervisionKind,
     SupervisionLevel,
 )
+from .reminders import ReminderKind
 from .requests import Decision, ExtensionKind, RequestStatus, RequestType, ReviewRequest, ReviewStep
 from .units import OFFICE_ROLES, Membership, Role, Unit, UnitKind
 
@@ -54,6 +55,7 @@ __all__ = [
     "Problem",
     "ProgressReport",
     "RectifyType",
+    "ReminderKind",
     "RequestStatus",
     "RequestType",
     "ReviewRequest",

@@ -15,16 +15,11 @@ from issues.models import (
     OVERDUE_STATES,
     MeasureStatus,
     Problem,
+    ReminderKind,
     RequestStatus,
 )
 
-
-class Kind:
-    DUE_SOON = "due_soon"
-    DUE_TODAY = "due_today"
-    OVERDUE = "overdue"
-    ESCALATED = "escalated"
-    REVIEW_PENDING = "review_pending"
+Kind = ReminderKind  # the one enum of reminder kinds (issues/models/reminders.py)
 
 
 # Who receives a reminder, resolved by notifications/ from memberships.
@@ -175,17 +170,20 @@ def problem_reschedule(problem: Problem) -> None:
     """Recompute and store next_reminder_on and open_measures_due (called inside the
     workflow's transaction and after every change to a problem's measures).
 
-    Today's reminders count as upcoming here: if one fell due today and was not yet sent,
-    the scan still finds the problem."""
+    Catch-up (SPEC §5): a rung that fell due — today or on any earlier day, say a legacy
+    problem assigned 40 days after its deadline — stays due. Whenever the ladder has a rung due
+    by today (the latest of each family, `reminders_due`), the problem is due today; issues/
+    does not know what was sent, so notifications/ (on `schedule_changed`, in the same
+    transaction) moves the date on when every such rung already has its reminder."""
     today = timezone.localdate()
     fresh = (
         Problem.objects.select_related("batch")
         .prefetch_related("measures", "requests__steps", "supervisions")
         .get(pk=problem.pk)
     )
-    dates = [item.fire_on for item in problem_ladder(fresh, until=today) if item.fire_on >= today]
+    upcoming = next_reminder_on(fresh, today)
     stored = {
-        "next_reminder_on": min(dates, default=None),
+        "next_reminder_on": today if reminders_due(fresh, today) else upcoming,
         "open_measures_due": open_measures_due(fresh.measures.all()),
     }
     changed = {name: value for name, value in stored.items() if getattr(problem, name) != value}
