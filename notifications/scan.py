@@ -22,11 +22,12 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from issues.models import Problem, RequestStatus, ReviewRequest, SupervisionAction, SupervisionKind
-from issues.services.schedule import Kind, next_reminder_on, reminders_due
+from issues.services.schedule import Kind, reminders_plan
 from issues.services.workflow import perform_action
 
-from .models import Escalation, EscalationState, Reminder, ScanFailure
+from .models import Escalation, EscalationState, ScanFailure
 from .recipients import Directory
+from .scan_rows import chunk_problems, insert_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -71,25 +72,18 @@ def due_problems(ids):
     )
 
 
-def _plan(problem: Problem, directory: Directory, today: dt.date) -> _Planned:
+def _plan(problem, directory: Directory, today: dt.date) -> _Planned:
     planned = _Planned(problem)
-    for due in reminders_due(problem, today):
-        if due.kind == Kind.ESCALATED:
+    due, planned.new = reminders_plan(problem, today)
+    for item in due:
+        if item.kind == Kind.ESCALATED:
             planned.escalations.append(
-                Escalation(problem_id=problem.pk, target=due.target, due_date=due.due_date)
+                Escalation(problem_id=problem.pk, target=item.target, due_date=item.due_date)
             )
-        for user_id in directory.recipients(problem, due):
+        for user_id in directory.recipients(problem, item):
             planned.reminders.append(
-                Reminder(
-                    problem_id=problem.pk,
-                    target=due.target,
-                    kind=due.kind,
-                    level=due.level,
-                    due_date=due.due_date,
-                    recipient_id=user_id,
-                )
+                (problem.pk, item.target, item.kind, item.level, item.due_date, user_id)
             )
-    planned.new = next_reminder_on(problem, today)
     return planned
 
 
@@ -115,16 +109,9 @@ def _advance(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
 
 def _write(plans: list[_Planned]) -> int:
     """Insert the reminders and escalations of `plans` and advance their problems. Returns
-    how many reminders were new (counted on the chunk's problems: ON CONFLICT returns no
-    ids)."""
-    reminders = [r for p in plans for r in p.reminders]
+    how many reminders were new."""
+    created = insert_reminders([r for p in plans for r in p.reminders])
     escalations = [e for p in plans for e in p.escalations]
-    created = 0
-    if reminders:
-        mine = Reminder.objects.filter(problem_id__in=[p.problem.pk for p in plans])
-        before = mine.count()
-        Reminder.objects.bulk_create(reminders, ignore_conflicts=True)
-        created = mine.count() - before
     if escalations:
         Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
     _advance([(p.problem.pk, p.problem.next_reminder_on, p.new) for p in plans])
@@ -148,7 +135,7 @@ def _failed(result: ScanResult, problem_id: int, exc: Exception, what: str) -> N
 
 def scan_chunk(ids, today: dt.date) -> ScanResult:
     result = ScanResult()
-    problems = list(due_problems(ids))
+    problems = chunk_problems(ids)
     directory = Directory(problems)
     plans, failed = [], set()
     for problem in problems:

@@ -42,8 +42,11 @@ class Due:
     family: str  # within a family only the latest fired reminder is sent (catch-up)
 
 
-def _deadline_ladder(target, due, batch, audience, *, overdue, escalate, until):
-    """The reminders of one deadline: before, on the day, overdue repeats, escalation."""
+def _deadline_ladder(target, due, batch, audience, *, overdue, escalate, until, compact=False):
+    """The reminders of one deadline: before, on the day, overdue repeats, escalation.
+
+    compact: of the overdue repeats fired by `until`, only the latest (all the scan needs:
+    within a family only the latest is sent), computed without walking every repeat."""
     items = [
         Due(target, Kind.DUE_SOON, days, due, due - dt.timedelta(days), audience, target)
         for days in sorted(set(batch.remind_days_before), reverse=True)
@@ -53,6 +56,9 @@ def _deadline_ladder(target, due, batch, audience, *, overdue, escalate, until):
     if overdue:
         repeat = max(batch.overdue_repeat_days, 1)
         fire, level = due + dt.timedelta(1), 1
+        if compact and fire <= until:
+            skipped = (until - fire).days // repeat  # repeats before the latest fired one
+            fire, level = fire + dt.timedelta(skipped * repeat), level + skipped
         # Materialise repeats only up to `until`: the ladder is infinite while overdue.
         while fire <= until:
             items.append(
@@ -70,7 +76,7 @@ def _deadline_ladder(target, due, batch, audience, *, overdue, escalate, until):
     return items
 
 
-def problem_ladder(problem: Problem, *, until: dt.date) -> list[Due]:
+def problem_ladder(problem: Problem, *, until: dt.date, compact: bool = False) -> list[Due]:
     """Every reminder this problem can produce up to `until` (and the next one after it).
 
     Needs problem.batch, problem.measures, pending requests with steps and open supervisions;
@@ -89,6 +95,7 @@ def problem_ladder(problem: Problem, *, until: dt.date) -> list[Due]:
             overdue=True,
             escalate=True,
             until=until,
+            compact=compact,
         )
     if problem.status in OVERDUE_STATES:
         for measure in problem.measures.all():
@@ -101,6 +108,7 @@ def problem_ladder(problem: Problem, *, until: dt.date) -> list[Due]:
                     overdue=False,
                     escalate=False,
                     until=until,
+                    compact=compact,
                 )
     for request in problem.requests.all():
         if request.status != RequestStatus.PENDING:
@@ -138,32 +146,39 @@ def problem_ladder(problem: Problem, *, until: dt.date) -> list[Due]:
                 overdue=True,
                 escalate=True,
                 until=until,
+                compact=compact,
             )
             if item.kind in (Kind.OVERDUE, Kind.ESCALATED)
         ]
     return items
 
 
+def reminders_plan(problem: Problem, today: dt.date) -> tuple[list[Due], dt.date | None]:
+    """`reminders_due` and `next_reminder_on` from one pass over the (compact) ladder."""
+    latest: dict[str, Due] = {}
+    upcoming = None
+    for item in problem_ladder(problem, until=today, compact=True):
+        if item.fire_on > today:
+            if upcoming is None or item.fire_on < upcoming:
+                upcoming = item.fire_on
+            continue
+        if item.kind in (Kind.DUE_SOON, Kind.DUE_TODAY) and item.due_date < today:
+            continue  # the day has passed: "due soon" is no longer true
+        held = latest.get(item.family)
+        if held is None or item.fire_on > held.fire_on:
+            latest[item.family] = item
+    return list(latest.values()), upcoming
+
+
 def reminders_due(problem: Problem, today: dt.date) -> list[Due]:
     """What should exist by `today`. A missed day is caught up, but within a family only the
     latest reminder is sent: "3 days left" is not sent once the day itself has come."""
-    latest: dict[str, Due] = {}
-    for item in problem_ladder(problem, until=today):
-        if item.kind in (Kind.DUE_SOON, Kind.DUE_TODAY) and item.due_date < today:
-            continue  # the day has passed: "due soon" is no longer true
-        if item.fire_on <= today:
-            held = latest.get(item.family)
-            if held is None or item.fire_on > held.fire_on:
-                latest[item.family] = item
-    return list(latest.values())
+    return reminders_plan(problem, today)[0]
 
 
 def next_reminder_on(problem: Problem, today: dt.date) -> dt.date | None:
     """The earliest date after `today` on which this problem produces a reminder."""
-    upcoming = [
-        item.fire_on for item in problem_ladder(problem, until=today) if item.fire_on > today
-    ]
-    return min(upcoming, default=None)
+    return reminders_plan(problem, today)[1]
 
 
 def problem_reschedule(problem: Problem) -> None:
@@ -181,9 +196,9 @@ def problem_reschedule(problem: Problem) -> None:
         .prefetch_related("measures", "requests__steps", "supervisions")
         .get(pk=problem.pk)
     )
-    upcoming = next_reminder_on(fresh, today)
+    due, upcoming = reminders_plan(fresh, today)
     stored = {
-        "next_reminder_on": today if reminders_due(fresh, today) else upcoming,
+        "next_reminder_on": today if due else upcoming,
         "open_measures_due": open_measures_due(fresh.measures.all()),
     }
     changed = {name: value for name, value in stored.items() if getattr(problem, name) != value}

@@ -97,14 +97,14 @@ def test_a_ladder_that_raises_for_one_problem_leaves_it_due_and_the_others_remin
 ):
     _today.move_to(at(dt.date(2026, 3, 21)))
     bad = overdue[2]
-    real = scan.reminders_due
+    real = scan.reminders_plan
 
-    def due(problem, today):
+    def plan(problem, today):
         if problem.pk == bad.pk:
             raise ValueError("a broken row")
         return real(problem, today)
 
-    monkeypatch.setattr(scan, "reminders_due", due)
+    monkeypatch.setattr(scan, "reminders_plan", plan)
     result = scan.reminders_scan()
     assert (result.problems, result.errors) == (3, 1)
     assert set(Reminder.objects.values_list("problem_id", flat=True)) == {
