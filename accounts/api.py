@@ -11,6 +11,7 @@ from knox import views as knox_views
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 
+from accounts.auth import TokenAuthentication
 from accounts.lockout import lockout_message, lockout_seconds
 
 ERROR = inline_serializer(
@@ -75,6 +76,8 @@ class TokenView(knox_views.LoginView):
 class LogoutView(knox_views.LogoutView):
     """Revoke the token this request carries."""
 
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(request=None, responses={204: None, 401: ERROR})
     def post(self, request, format=None):
         return super().post(request, format=format)
@@ -82,6 +85,8 @@ class LogoutView(knox_views.LogoutView):
 
 class LogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of the caller (all scripts and devices)."""
+
+    authentication_classes = [TokenAuthentication]
 
     @extend_schema(request=None, responses={204: None, 401: ERROR})
     def post(self, request, format=None):

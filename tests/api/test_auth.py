@@ -149,8 +149,15 @@ def test_it_answers_401_without_a_token(cast):
     assert r.headers["WWW-Authenticate"].startswith("Token")
 
 
-def test_it_answers_401_for_a_bad_token(cast):
-    assert_error(client_with("not-a-real-token").get("/api/v1/me/"), 401, "not_authenticated")
+@pytest.mark.parametrize(
+    "token",
+    # unknown; a NUL (PostgreSQL refuses it in a query); not UTF-8 (é arrives as byte 0xE9)
+    ["not-a-real-token", "0" * 64, "ab\x00cd" + "0" * 60, "\u00e9" * 64, "0" * 65],
+)
+def test_it_answers_401_for_a_bad_token(cast, token):
+    r = client_with(token).get("/api/v1/me/")
+    body = assert_error(r, 401, "not_authenticated")
+    assert body["detail"].startswith("令牌无效")
 
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/auth/logout/"])
