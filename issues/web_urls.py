@@ -11,6 +11,7 @@ from issues.views import (
     books_records,
     dashboard,
     home,
+    manage_categories,
     manage_org,
     manage_setup,
     problem_edit,
@@ -88,4 +89,11 @@ urlpatterns = [
     path("manage/batches/<int:pk>/", manage_setup.batch_edit, name="manage-batch"),
     path("manage/campaigns/", manage_setup.campaign_index, name="manage-campaigns"),
     path("manage/campaigns/<int:pk>/", manage_setup.campaign_edit, name="manage-campaign"),
+    path("manage/categories/", manage_categories.category_index, name="manage-categories"),
+    path("manage/categories/<int:pk>/", manage_categories.category_edit, name="manage-category"),
+    path(
+        "manage/categories/<int:pk>/delete/",
+        manage_categories.category_delete,
+        name="manage-category-delete",
+    ),
 ]

@@ -37,11 +37,13 @@ def scoped_campaign(**kwargs) -> ScopedPrimaryKeyField:
 
 
 class CategoryField(serializers.PrimaryKeyRelatedField):
-    """A category by id, or by its name (as the spreadsheets carry it)."""
+    """A category by id, or by its name (as the spreadsheets carry it). A deactivated
+    category is refused, unless it is the one the edited problem already has."""
 
     default_error_messages = {
         **serializers.PrimaryKeyRelatedField.default_error_messages,
         "no_name": "问题类别“{name}”不存在。",
+        "inactive": "问题类别“{name}”已停用，请选择其他类别。",
     }
 
     def __init__(self, **kwargs):
@@ -52,5 +54,9 @@ class CategoryField(serializers.PrimaryKeyRelatedField):
             category = self.get_queryset().filter(name=data.strip()).first()
             if category is None:
                 self.fail("no_name", name=data)
-            return category
-        return super().to_internal_value(data)
+        else:
+            category = super().to_internal_value(data)
+        instance = getattr(self.parent, "instance", None)
+        if not category.is_active and getattr(instance, "category_id", None) != category.pk:
+            self.fail("inactive", name=category.name)
+        return category

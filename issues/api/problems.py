@@ -65,8 +65,10 @@ class ProblemDetailView(ProblemViewMixin, generics.RetrieveUpdateAPIView):
 
     def update(self, request, *args, **kwargs):
         problem = self.get_object()
+        # The instance lets a field compare with what the problem has (a deactivated
+        # category may stay); the service writes, never serializer.save().
         serializer = ProblemWriteSerializer(
-            data=request.data, partial=True, context=self.get_serializer_context()
+            problem, data=request.data, partial=True, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
         problem_update(actor=request.user, problem_id=problem.pk, **serializer.validated_data)

@@ -3,7 +3,17 @@
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 
-from issues.api import auth, batches, calendar, org, problems, reports, reviews, supervision
+from issues.api import (
+    auth,
+    batches,
+    calendar,
+    categories,
+    org,
+    problems,
+    reports,
+    reviews,
+    supervision,
+)
 from issues.api.permissions import IsOfficeMember
 from issues.selectors.scope import visible_problems
 from ledger.api import LedgerVerifyView, ProblemLedgerView
@@ -19,6 +29,8 @@ urlpatterns = [
     path("memberships/<int:pk>/", org.MembershipDetailView.as_view(), name="membership-detail"),
     path("batches/", batches.BatchListView.as_view(), name="batch-list"),
     path("batches/<int:pk>/", batches.BatchDetailView.as_view(), name="batch-detail"),
+    path("categories/", categories.CategoryListView.as_view(), name="category-list"),
+    path("categories/<int:pk>/", categories.CategoryDetailView.as_view(), name="category-detail"),
     path("calendar/", calendar.CalendarView.as_view(), name="calendar"),
     path("calendar/<str:key>/", calendar.CalendarDayView.as_view(), name="calendar-day"),
     path("campaigns/", batches.CampaignListView.as_view(), name="campaign-list"),

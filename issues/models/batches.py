@@ -50,6 +50,8 @@ class Category(models.Model):
 
     name = models.CharField(_("名称"), max_length=50, unique=True)
     sort = models.PositiveIntegerField(_("排序"), default=0)
+    # A category in use is deactivated, never deleted: its problems keep it, new ones cannot.
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["sort", "id"]

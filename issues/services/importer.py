@@ -74,6 +74,7 @@ class RowError:
     row: int
     column: str
     message: str
+    missing_category: str = ""  # a name not in the dictionary (the page offers to add it)
 
     def as_dict(self):
         return {"row": self.row, "column": self.column, "message": self.message}
@@ -101,6 +102,13 @@ class ImportRejected(InvalidInput):
     def __init__(self, detail: str, errors: list[RowError]):
         super().__init__(detail, {"rows": [e.as_dict() for e in errors]})
         self.row_errors = errors
+
+    @property
+    def missing_categories(self) -> list[str]:
+        """Category names the file uses that the dictionary lacks, in order of appearance."""
+        return list(
+            dict.fromkeys(e.missing_category for e in self.row_errors if e.missing_category)
+        )
 
 
 class _Lookup:
@@ -232,7 +240,11 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
     if category_name:
         fields["category"] = lookup.categories.get(category_name)
         if fields["category"] is None:
-            fail("category", f"问题类别“{category_name}”不在类别字典中。")
+            message = f"问题类别“{category_name}”不在类别字典中。"
+            errors.append(RowError(number, header["category"], message, category_name))
+        elif not fields["category"].is_active:
+            fail("category", f"问题类别“{category_name}”已停用。")
+            fields["category"] = None
     campaign_name = cell_text(cells.get("campaign"))
     fields["campaign"] = None
     if campaign_name:

@@ -5,6 +5,10 @@ writes nothing, the real import is all or nothing. Between the two steps the che
 waits in the default storage (where evidence lives, so every web process reads it) under a
 random name that only this user's session knows; the confirmation imports exactly the file
 that was checked.
+
+When the only thing a fresh installation lacks is categories (问题类别) the file uses, an
+office admin who maintains the dictionary adds them all in one step; the same stored file is
+then checked again.
 """
 
 import datetime as dt
@@ -26,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 
 from issues.exceptions import DomainError
 from issues.models import Batch
+from issues.services.categories import categories_add_missing, may_manage_categories
 from issues.services.importer import ImportRejected, may_import, problems_import
 from issues.views.books_common import books_context, optional_url
 from issues.views.forms import add_domain_errors
@@ -65,7 +70,9 @@ def _sweep():
             default_storage.delete(path)
 
 
-def _keep(request, upload, batch, rows) -> dict:
+def _keep(request, upload, batch, rows, missing=()) -> dict:
+    """Store the checked file for the next step: the import (`rows` passed the check) or,
+    after a rejection, adding the `missing` categories and checking again."""
     _forget(request)
     _sweep()
     upload.seek(0)
@@ -76,9 +83,22 @@ def _keep(request, upload, batch, rows) -> dict:
         "name": upload.name,
         "batch": batch.pk,
         "rows": rows,
+        "missing": list(missing),
     }
     request.session[SESSION_KEY] = pending
     return pending
+
+
+def _rejected(request, form, exc, upload, batch):
+    """The check failed: every bad row, and the offer to add the missing categories."""
+    missing = exc.missing_categories if may_manage_categories(request.user) else []
+    if missing:
+        fixable = _keep(request, upload, batch, None, missing)
+    else:
+        _forget(request)
+        fixable = None
+    context = {"errors": exc.row_errors, "detail": exc.detail, "fixable": fixable}
+    return _page(request, form=form, status=400, **context)
 
 
 def _page(request, *, form, status=200, **context):
@@ -104,8 +124,7 @@ def _check(request, form):
             actor=request.user, batch=data["batch"], upload=data["file"], dry_run=True
         )
     except ImportRejected as exc:
-        _forget(request)
-        return _page(request, form=form, status=400, errors=exc.row_errors, detail=exc.detail)
+        return _rejected(request, form, exc, data["file"], data["batch"])
     except DomainError as exc:
         _forget(request)
         add_domain_errors(form, exc)
@@ -114,16 +133,54 @@ def _check(request, form):
     return _page(request, form=form, pending=pending, batch=data["batch"])
 
 
-def _confirm(request):
+def _stored(request):
+    """(pending, batch) of the file this session checked, or None when it has gone."""
     pending = request.session.get(SESSION_KEY)
     if not pending or request.POST.get("token") != pending["token"]:
-        messages.error(request, _("导入已失效，请重新上传并检查。"))
-        return redirect("web:books-import")
+        return None
     batch = Batch.objects.filter(pk=pending["batch"]).first()
     if batch is None or not default_storage.exists(pending["key"]):
         _forget(request)
+        return None
+    return pending, batch
+
+
+def _add_categories(request):
+    """Add the categories the rejected file lacks, then check the same file again."""
+    stored = _stored(request)
+    if stored is None or not stored[0].get("missing"):
         messages.error(request, _("导入已失效，请重新上传并检查。"))
         return redirect("web:books-import")
+    pending, batch = stored
+    try:
+        added = categories_add_missing(actor=request.user, names=pending["missing"])
+    except DomainError as exc:
+        _forget(request)
+        messages.error(request, exc.detail)
+        return redirect("web:books-import")
+    names = "、".join(c.name for c in added) or _("（无，已存在）")
+    messages.success(request, _("已添加问题类别：%(names)s。已重新检查。") % {"names": names})
+    form = ImportForm(initial={"batch": batch.pk})
+    with default_storage.open(pending["key"], "rb") as handle:
+        upload = File(handle, name=pending["name"])
+        try:
+            result = problems_import(actor=request.user, batch=batch, upload=upload, dry_run=True)
+        except ImportRejected as exc:
+            return _rejected(request, form, exc, upload, batch)
+        except DomainError as exc:
+            _forget(request)
+            messages.error(request, exc.detail)
+            return redirect("web:books-import")
+        pending = _keep(request, upload, batch, result.created)
+    return _page(request, form=form, pending=pending, batch=batch)
+
+
+def _confirm(request):
+    stored = _stored(request)
+    if stored is None or stored[0].get("rows") is None:
+        messages.error(request, _("导入已失效，请重新上传并检查。"))
+        return redirect("web:books-import")
+    pending, batch = stored
     try:
         with default_storage.open(pending["key"], "rb") as handle:
             result = problems_import(
@@ -157,6 +214,8 @@ def import_page(request):
         raise PermissionDenied(_("只有整改办管理员可以导入问题清单。"))
     if request.method == "POST" and request.POST.get("step") == "confirm":
         return _confirm(request)
+    if request.method == "POST" and request.POST.get("step") == "add_categories":
+        return _add_categories(request)
     if request.method == "POST" and request.POST.get("step") == "cancel":
         _forget(request)
         return redirect("web:books-import")

@@ -35,7 +35,7 @@ def county(cast, make_problem, _today):
     """Hand-counted. 教育局: closed on time, closed late, routine, in_progress overdue,
     assigned, long_term, closeout_review, draft, withdrawn (source audit for two of them).
     卫健局: closed, in_progress. One regulation linked to the late one."""
-    category = Category.objects.create(name="工作作风")
+    category = Category.objects.get(name="工作作风")
     late = make_problem("in_progress", due_date=dt.date(2026, 3, 5), category=category)
     make_problem("closed", source="audit", category=category)
     make_problem("routine")

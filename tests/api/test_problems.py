@@ -121,7 +121,7 @@ def test_it_caps_the_page_size(cast, api, make_problem):
 
 @pytest.fixture
 def ledger_rows(cast, make_problem):
-    category = Category.objects.create(name="工作作风")
+    category = Category.objects.get(name="工作作风")
     campaign = Campaign.objects.create(name="专项", lead_unit=cast.unit_a)
     return {
         "draft": make_problem("draft", title="草稿问题", origin="legacy"),
@@ -212,7 +212,7 @@ def test_it_refuses_bad_filter_values(cast, api, query):
 
 
 def test_it_creates_a_problem_with_inline_measures(cast, api):
-    category = Category.objects.create(name="廉洁自律")
+    category = Category.objects.get(name="廉洁自律")
     payload = new_problem(
         cast,
         due_date="2026-05-31",
@@ -242,7 +242,7 @@ def test_it_creates_a_problem_with_inline_measures(cast, api):
 
 
 def test_it_accepts_a_category_id(cast, api):
-    category = Category.objects.create(name="工作作风")
+    category = Category.objects.get(name="工作作风")
     r = api(cast.oa).post(
         "/api/v1/problems/", new_problem(cast, category=category.pk), format="json"
     )

@@ -32,7 +32,7 @@ def both_sizes(shot, page, name):
 def county(cast, make_problem):
     """Counted: 教育局 1 overdue + 1 in progress + 1 assigned + 1 closed + 1 long-term,
     卫健局 1 closed (audit); a draft and a withdrawn one stay outside the totals."""
-    theory = Category.objects.create(name="理论学习")
+    theory, _ = Category.objects.get_or_create(name="理论学习")
     cast.late = make_problem("in_progress", title="校舍维修逾期", due_date=dt.date(2026, 2, 20))
     make_problem("in_progress", title="课后服务覆盖不足", category=theory)
     make_problem("assigned", title="食堂管理不规范", category=theory)

@@ -49,7 +49,7 @@ def new_batch(db):
 
 @pytest.fixture
 def categories(db):
-    return {name: Category.objects.create(name=name) for name in ("工作作风", "廉洁自律")}
+    return {name: Category.objects.get(name=name) for name in ("工作作风", "廉洁自律")}
 
 
 def run(actor, batch, upload, dry_run=False):
@@ -564,3 +564,35 @@ def test_a_filled_in_template_imports(cast, categories, api):
     wb.save(out)
     result = run(cast.oa, cast.batch, SimpleUploadedFile("t.xlsx", out.getvalue()))
     assert result.created == 1
+
+
+THEMES = ["理论学习", "政治素质", "能力本领", "担当作为", "工作作风", "廉洁自律"]
+
+
+def test_a_fresh_installation_imports_the_six_theme_categories(cast, new_batch):
+    """After `migrate` alone (no demo, no category made here) a 主题教育 ledger imports."""
+    rows = [
+        [n, "检视剖析", theme, f"第{n}个问题", "1. 整改", "教育局", "2026-06-30"]
+        for n, theme in enumerate(THEMES, 1)
+    ]
+    result = run(cast.oa, new_batch, xlsx([HEADERS, *rows]))
+    assert result.created == 6
+    problems = Problem.objects.order_by("code").values_list("category__name", flat=True)
+    assert list(problems) == THEMES
+
+
+def test_it_names_unknown_and_deactivated_categories(cast, new_batch):
+    Category.objects.filter(name="廉洁自律").update(is_active=False)
+    rows = [
+        [1, "巡察", "廉洁自律", "问题一", "1. 整改", "教育局", "2026-06-30"],
+        [2, "巡察", "财经纪律", "问题二", "1. 整改", "教育局", "2026-06-30"],
+        [3, "巡察", "财经纪律", "问题三", "1. 整改", "教育局", "2026-06-30"],
+    ]
+    with pytest.raises(ImportRejected) as caught:
+        run(cast.oa, new_batch, xlsx([HEADERS, *rows]), dry_run=True)
+    assert [(e.row, e.message) for e in caught.value.row_errors] == [
+        (2, "问题类别“廉洁自律”已停用。"),
+        (3, "问题类别“财经纪律”不在类别字典中。"),
+        (4, "问题类别“财经纪律”不在类别字典中。"),
+    ]
+    assert caught.value.missing_categories == ["财经纪律"]

@@ -17,7 +17,7 @@ def county(cast, make_problem):
     """教育局: 1 overdue + 1 in progress + 1 assigned, 1 closed, 1 long-term, a draft and a
     withdrawn one (outside the totals); 卫健局: 1 closed (audit). 8 problems, 6 counted."""
     c = cast
-    theory = Category.objects.create(name="理论学习")
+    theory = Category.objects.get(name="理论学习")
     c.late = make_problem("in_progress", title="逾期的问题", due_date=dt.date(2026, 2, 20))
     make_problem("in_progress", title="正常推进的问题", category=theory)
     make_problem("assigned", title="刚交办的问题", category=theory)
