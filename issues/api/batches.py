@@ -15,6 +15,8 @@ class BatchSerializer(serializers.ModelSerializer):
     remind_days_before = serializers.ListField(
         child=serializers.IntegerField(min_value=0), required=False
     )
+    # Beyond §9: the issuing office (docs/permissions.md). POST without it: the creator's own.
+    owner_unit = scoped_unit(required=False)
 
     class Meta:
         model = Batch
@@ -36,6 +38,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "escalate_after_days",
             "max_extension_days",
             "review_pending_days",
+            "owner_unit",
         ]
         extra_kwargs = {"code_prefix": {"validators": []}}
 
@@ -53,9 +56,16 @@ class BatchListView(generics.ListCreateAPIView):
 
 
 class BatchDetailView(generics.RetrieveUpdateAPIView):
+    """Every signed-in user sees every batch (docs/permissions.md); who may change it: 403."""
+
     serializer_class = BatchSerializer
-    queryset = Batch.objects.all()
+    queryset = Batch.objects.select_related("owner_unit")
     http_method_names = ["get", "patch", "head", "options"]
+
+    def update(self, request, *args, **kwargs):
+        # Who may change it before what the body says: a stranger learns nothing from a 400.
+        batches.require_rules_writer(request.user, self.get_object().owner_unit)
+        return super().update(request, *args, **kwargs)
 
     def perform_update(self, serializer):
         serializer.instance = batches.batch_update(
@@ -66,10 +76,20 @@ class BatchDetailView(generics.RetrieveUpdateAPIView):
 class CampaignSerializer(serializers.ModelSerializer):
     lead_unit = scoped_unit()
     leader = scoped_user(required=False, allow_null=True)
+    owner_unit = scoped_unit(required=False)
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "lead_unit", "leader", "start_date", "end_date", "goal"]
+        fields = [
+            "id",
+            "name",
+            "lead_unit",
+            "leader",
+            "start_date",
+            "end_date",
+            "goal",
+            "owner_unit",
+        ]
 
 
 class CampaignListView(generics.ListCreateAPIView):
@@ -90,6 +110,10 @@ class CampaignDetailView(generics.RetrieveUpdateAPIView):
 
     def get_queryset(self):
         return visible_campaigns(self.request.user)
+
+    def update(self, request, *args, **kwargs):
+        batches.require_rules_writer(request.user, self.get_object().owner_unit)
+        return super().update(request, *args, **kwargs)
 
     def perform_update(self, serializer):
         serializer.instance = batches.campaign_update(

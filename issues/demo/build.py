@@ -94,6 +94,7 @@ class County:
         admin = new_user("admin", "系统管理员", superuser=True)
         name, short, kind = C.ROOT
         root = unit_create(actor=admin, name=name, short_name=short, kind=kind, code=C.ROOT_CODE)
+        self.root = root
         name, short, kind = C.OFFICE
         unit_create(
             actor=admin, name=name, short_name=short, kind=kind, code="QHX-ZGB", parent=root
@@ -130,7 +131,7 @@ class County:
             fields = dict(spec)
             fields["received_date"] = self.day(fields.pop("received"))
             fields["default_due_date"] = self.day(fields.pop("default_due"))
-            self.batches[key] = Batch.objects.create(**fields)
+            self.batches[key] = Batch.objects.create(owner_unit=self.root, **fields)
         self.campaigns = {}
         for key, spec in C.CAMPAIGNS.items():
             self.campaigns[key] = Campaign.objects.create(
@@ -140,4 +141,5 @@ class County:
                 start_date=self.day(spec["start"]),
                 end_date=self.day(spec["end"]),
                 goal=spec["goal"],
+                owner_unit=self.root,  # issued by the county office
             )

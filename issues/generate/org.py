@@ -89,7 +89,7 @@ def build_org(*, units: int, rng: random.Random, today: dt.date) -> Org:
         _make_people(root)
     org = _load(root)
     org.categories = _categories()
-    org.batches, org.batch_weights = _batches(today)
+    org.batches, org.batch_weights = _batches(today, root)
     org.campaigns = _campaigns(org)
     return org
 
@@ -205,7 +205,7 @@ def _categories() -> list[int]:
     return ids
 
 
-def _batches(today: dt.date) -> tuple[list[Batch], list[int]]:
+def _batches(today: dt.date, root: Unit) -> tuple[list[Batch], list[int]]:
     batches, weights = [], []
     for i, (prefix, name, source, issuer, review, chain, weight) in enumerate(BATCHES):
         batch, _ = Batch.objects.get_or_create(
@@ -219,6 +219,7 @@ def _batches(today: dt.date) -> tuple[list[Batch], list[int]]:
                 default_due_date=today + dt.timedelta(days=90 + 30 * i),
                 needs_list_review=review,
                 closeout_chain=chain,
+                owner_unit=root,  # issued by the county office
                 max_extension_days=180 if source in ("circuit_inspection", "supervision") else None,
             ),
         )
@@ -235,7 +236,11 @@ def _campaigns(org: Org) -> list[int]:
         campaign = Campaign.objects.filter(name=name, lead_unit=unit).first()
         if campaign is None:
             campaign = Campaign.objects.create(
-                name=name, lead_unit=unit, leader_id=org.leaders[0], goal=f"{name}，立行立改。"
+                name=name,
+                lead_unit=unit,
+                leader_id=org.leaders[0],
+                goal=f"{name}，立行立改。",
+                owner_unit=org.root,
             )
         ids.append(campaign.pk)
     return ids

@@ -81,6 +81,17 @@ class Batch(models.Model):
     overdue_repeat_days = models.PositiveIntegerField(_("逾期重复提醒间隔（天）"), default=3)
     escalate_after_days = models.PositiveIntegerField(_("逾期升级（天）"), default=7)
     review_pending_days = models.PositiveIntegerField(_("审核超时提醒（天）"), default=5)
+    # The issuing office: only office admins whose scope holds it change the batch's rules
+    # (docs/permissions.md). Null: installation-wide, written by superusers and office admins
+    # at a root unit.
+    owner_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_batches",
+        verbose_name=_("发文单位"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -108,6 +119,15 @@ class Campaign(models.Model):
     start_date = models.DateField(_("开始日期"), null=True, blank=True)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     goal = models.TextField(_("目标"), blank=True)
+    # The issuing office, as for batches (docs/permissions.md).
+    owner_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_campaigns",
+        verbose_name=_("发文单位"),
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -1,10 +1,23 @@
-"""Batches (整改批次) and campaigns (专项整治): set up by superusers and office admins."""
+"""Batches (整改批次) and campaigns (专项整治): set up by superusers and office admins.
+
+Each belongs to an owner unit, the issuing office. Its rules are changed only by superusers and
+by office admins whose scope holds that unit; one with no owner is installation-wide and
+belongs to the office admins at a root unit. The whole role matrix is docs/permissions.md.
+"""
 
 from django.db import transaction
 from django.utils import timezone
 
 from issues.exceptions import ActionForbidden, InvalidInput
-from issues.models import ACTIVE_STATES, Batch, Campaign, Problem, Role, review_chain_error
+from issues.models import (
+    ACTIVE_STATES,
+    Batch,
+    Campaign,
+    Problem,
+    Role,
+    Unit,
+    review_chain_error,
+)
 from issues.selectors.scope import access_for
 from issues.services.org import is_any_office_admin
 
@@ -26,6 +39,7 @@ BATCH_FIELDS = (
     "overdue_repeat_days",
     "escalate_after_days",
     "review_pending_days",
+    "owner_unit",
 )
 CHAIN_FIELDS = ("closeout_chain", "extension_chain")
 
@@ -33,6 +47,41 @@ CHAIN_FIELDS = ("closeout_chain", "extension_chain")
 def _require_batch_writer(actor):
     if not is_any_office_admin(actor):
         raise ActionForbidden("只有整改办管理员可以设置整改批次。")
+
+
+def may_write_rules(actor, owner_unit: Unit | None) -> bool:
+    """May `actor` change what a batch or campaign owned by `owner_unit` prescribes?"""
+    access = access_for(actor)
+    if access.is_superuser:
+        return True
+    if owner_unit is None:  # installation-wide: the office at a root unit
+        return any(g.role == Role.OFFICE_ADMIN and g.path.count("/") == 2 for g in access.grants)
+    return access.has_role_over({Role.OFFICE_ADMIN}, owner_unit)
+
+
+def default_owner(actor) -> Unit | None:
+    """The creator's own office: the topmost unit where they are office admin (a superuser
+    without one: the first root unit)."""
+    grants = [g for g in access_for(actor).grants if g.role == Role.OFFICE_ADMIN]
+    if grants:
+        top = min(grants, key=lambda g: (g.path.count("/"), g.unit_id))
+        return Unit.objects.get(pk=top.unit_id)
+    return Unit.objects.filter(parent__isnull=True).order_by("id").first()
+
+
+OWNER_OUT_OF_SCOPE = "发文单位须为您担任整改办管理员的单位或其下级单位。"
+
+
+def _check_new_owner(actor, owner_unit):
+    if not may_write_rules(actor, owner_unit):
+        raise InvalidInput(OWNER_OUT_OF_SCOPE, {"owner_unit": [OWNER_OUT_OF_SCOPE]})
+
+
+def require_rules_writer(actor, owner_unit):
+    """403 unless `actor` may change rules owned by `owner_unit` (see may_write_rules)."""
+    if not may_write_rules(actor, owner_unit):
+        owner = owner_unit.name if owner_unit is not None else "全县"
+        raise ActionForbidden(f"该规则由{owner}制定，只有其整改办管理员可以修改。")
 
 
 def _validate_batch(fields: dict, *, batch_id: int | None = None):
@@ -66,6 +115,8 @@ def batch_create(*, actor, **fields) -> Batch:
     if unknown:
         raise InvalidInput("不可设置的字段。", {name: ["不可设置。"] for name in sorted(unknown)})
     _validate_batch(fields)
+    fields["owner_unit"] = fields.get("owner_unit") or default_owner(actor)
+    _check_new_owner(actor, fields["owner_unit"])
     if "remind_days_before" in fields:
         fields["remind_days_before"] = sorted(set(fields["remind_days_before"]), reverse=True)
     return Batch.objects.create(**fields)
@@ -82,11 +133,14 @@ LADDER_FIELDS = {
 @transaction.atomic
 def batch_update(*, actor, batch_id: int, **fields) -> Batch:
     _require_batch_writer(actor)
-    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    batch = Batch.objects.select_for_update().select_related("owner_unit").get(pk=batch_id)
+    require_rules_writer(actor, batch.owner_unit)
     unknown = set(fields) - set(BATCH_FIELDS)
     if unknown:
         raise InvalidInput("不可修改的字段。", {name: ["不可修改。"] for name in sorted(unknown)})
     _validate_batch(fields, batch_id=batch.pk)
+    if "owner_unit" in fields and fields["owner_unit"] != batch.owner_unit:
+        _check_new_owner(actor, fields["owner_unit"])
     if "code_prefix" in fields and fields["code_prefix"] != batch.code_prefix:
         # Codes already issued keep their prefix; only an unused batch may change it.
         if batch.last_seq:
@@ -108,7 +162,7 @@ def batch_update(*, actor, batch_id: int, **fields) -> Batch:
     return batch
 
 
-CAMPAIGN_FIELDS = ("name", "lead_unit", "leader", "start_date", "end_date", "goal")
+CAMPAIGN_FIELDS = ("name", "lead_unit", "leader", "start_date", "end_date", "goal", "owner_unit")
 
 
 def _check_campaign(actor, *, lead_unit, start_date, end_date):
@@ -125,10 +179,21 @@ def _check_campaign(actor, *, lead_unit, start_date, end_date):
 
 @transaction.atomic
 def campaign_create(
-    *, actor, name, lead_unit, leader=None, start_date=None, end_date=None, goal=""
+    *,
+    actor,
+    name,
+    lead_unit,
+    leader=None,
+    start_date=None,
+    end_date=None,
+    goal="",
+    owner_unit=None,
 ) -> Campaign:
-    """A campaign is set up by an office admin whose scope holds its lead unit."""
+    """A campaign is set up by an office admin whose scope holds its lead unit and its owner
+    (by default the creator's own office)."""
     _check_campaign(actor, lead_unit=lead_unit, start_date=start_date, end_date=end_date)
+    owner_unit = owner_unit or default_owner(actor)
+    _check_new_owner(actor, owner_unit)
     return Campaign.objects.create(
         name=name,
         lead_unit=lead_unit,
@@ -136,21 +201,27 @@ def campaign_create(
         start_date=start_date,
         end_date=end_date,
         goal=goal,
+        owner_unit=owner_unit,
     )
 
 
 @transaction.atomic
 def campaign_update(*, actor, campaign_id: int, **fields) -> Campaign:
-    """Change a campaign: by an office admin whose scope holds its lead unit, before and after
-    the change (a campaign cannot be handed to a unit outside the editor's scope)."""
-    campaign = Campaign.objects.select_for_update().select_related("lead_unit").get(pk=campaign_id)
+    """Change a campaign: by an office admin whose scope holds its owner unit; a new lead unit
+    or owner must be in the editor's scope too (a campaign cannot be handed away)."""
+    campaign = (
+        Campaign.objects.select_for_update()
+        .select_related("lead_unit", "owner_unit")
+        .get(pk=campaign_id)
+    )
     unknown = set(fields) - set(CAMPAIGN_FIELDS)
     if unknown:
         raise InvalidInput("不可修改的字段。", {name: ["不可修改。"] for name in sorted(unknown)})
     if not is_any_office_admin(actor):
         raise ActionForbidden("只有整改办管理员可以设置专项整治。")
-    if not access_for(actor).has_role_over({Role.OFFICE_ADMIN}, campaign.lead_unit):
-        raise ActionForbidden("该专项整治不在您的管辖范围内。")
+    require_rules_writer(actor, campaign.owner_unit)
+    if "owner_unit" in fields and fields["owner_unit"] != campaign.owner_unit:
+        _check_new_owner(actor, fields["owner_unit"])
     merged = {name: fields.get(name, getattr(campaign, name)) for name in CAMPAIGN_FIELDS}
     _check_campaign(
         actor,

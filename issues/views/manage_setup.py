@@ -25,8 +25,13 @@ def _chain_text(chain) -> str:
 @require_http_methods(["GET"])
 @office_admin_required
 def batch_index(request):
-    rows = list(Batch.objects.annotate(problem_count=Count("problems")).order_by("-id"))
+    rows = list(
+        Batch.objects.select_related("owner_unit")
+        .annotate(problem_count=Count("problems"))
+        .order_by("-id")
+    )
     for batch in rows:
+        batch.may_edit = batches.may_write_rules(request.user, batch.owner_unit)
         batch.closeout_text = _chain_text(batch.closeout_chain)
         batch.extension_text = _chain_text(batch.extension_chain)
     return render(request, "issues/manage/batches.html", manage_context("batches", batches=rows))
@@ -97,12 +102,14 @@ def campaign_index(request):
             return redirect(reverse("web:manage-campaigns") + f"#campaign-{campaign.pk}")
     elif request.method == "POST":
         status = 400
-    campaigns = (
+    campaigns = list(
         visible_campaigns(user)
-        .select_related("lead_unit", "leader")
+        .select_related("lead_unit", "leader", "owner_unit")
         .annotate(problem_count=Count("problems"))
         .order_by("-id")
     )
+    for campaign in campaigns:
+        campaign.may_edit = batches.may_write_rules(user, campaign.owner_unit)
     return render(
         request,
         "issues/manage/campaigns.html",

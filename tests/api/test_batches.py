@@ -98,8 +98,10 @@ def test_it_answers_404_for_a_missing_batch(cast, api):
 # --- campaigns ---------------------------------------------------------------------------
 
 
-def campaign(cast, lead_unit):
-    return Campaign.objects.create(name=f"{lead_unit.name}专项", lead_unit=lead_unit)
+def campaign(cast, lead_unit, owner_unit=None):
+    return Campaign.objects.create(
+        name=f"{lead_unit.name}专项", lead_unit=lead_unit, owner_unit=owner_unit
+    )
 
 
 def test_it_lists_campaigns_led_in_scope(cast, api):
@@ -125,7 +127,11 @@ def test_it_creates_a_campaign(cast, api):
     )
     assert r.status_code == 201, r.json()
     body = r.json()
-    assert set(body) == {"id", "name", "lead_unit", "leader", "start_date", "end_date", "goal"}
+    # SPEC §9's fields, plus the issuing office (docs/permissions.md): the creator's own.
+    assert set(body) == {"id", "name", "lead_unit", "leader", "start_date", "end_date", "goal"} | {
+        "owner_unit"
+    }
+    assert body["owner_unit"] == cast.county.pk
     assert (body["lead_unit"], body["leader"]) == (cast.unit_a.pk, cast.leader.pk)
 
 
@@ -163,7 +169,7 @@ def test_it_refuses_a_campaign_ending_before_it_starts(cast, api):
 def test_it_edits_a_campaign_within_scope(cast, api):
     from tests.conftest import make_user
 
-    mine = campaign(cast, cast.unit_a)
+    mine = campaign(cast, cast.unit_a, owner_unit=cast.unit_a)  # issued by 教育局's office
     url = f"/api/v1/campaigns/{mine.pk}/"
     r = api(cast.oa).patch(url, {"name": "新名称", "end_date": "2026-12-31"}, format="json")
     assert r.status_code == 200, r.json()

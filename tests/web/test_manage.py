@@ -212,7 +212,9 @@ def test_it_sets_up_a_campaign_led_by_a_unit_in_scope(cast, local_admin, web):
 
 
 def test_it_edits_a_campaign_from_its_page(cast, local_admin, web):
-    campaign = Campaign.objects.create(name="校园食品安全专项整治", lead_unit=cast.unit_a)
+    campaign = Campaign.objects.create(
+        name="校园食品安全专项整治", lead_unit=cast.unit_a, owner_unit=cast.unit_a
+    )
     client = web(local_admin)
     listing = client.get("/manage/campaigns/").content.decode()
     assert f'href="/manage/campaigns/{campaign.pk}/"' in listing
