@@ -212,3 +212,38 @@ def action_data(name, post) -> dict:
         elif fname in post:
             data[fname] = post.get(fname, "").strip()
     return data
+
+
+# The one next step a row or the phone's action bar offers: the first of these that is open.
+NEXT_ORDER = (
+    "acknowledge",
+    "request_closeout",
+    "approve_closeout",
+    "approve_extension",
+    "approve_list",
+    "assign",
+    "submit",
+    "reopen",
+)
+
+
+@dataclass(frozen=True)
+class NextAction:
+    name: str
+    label: str
+    style: str
+
+
+def offered(names: list[str], problem) -> list[str]:
+    """The allowed actions a page offers. Where the batch needs no list review, 提交 takes a
+    draft straight to 已交办 — the same as 交办 — so whoever may 交办 is offered only that."""
+    if "assign" in names and "submit" in names and not problem.batch.needs_list_review:
+        return [n for n in names if n != "submit"]
+    return names
+
+
+def next_action(names: list[str]) -> NextAction | None:
+    for name in NEXT_ORDER:
+        if name in names:
+            return NextAction(name, gettext(ACTIONS[name].label), "primary")
+    return None

@@ -13,7 +13,7 @@ from issues.services.problems import may_edit_measure, may_edit_problem, may_rep
 from issues.services.supervision import may_reply
 from issues.services.workdays import working_days_note
 from issues.services.workflow import allowed_actions
-from issues.views.actions import action_form
+from issues.views.actions import action_form, next_action, offered
 from issues.views.books_common import optional_url
 from issues.views.books_records import problem_books_context
 from issues.views.common import light_display
@@ -91,7 +91,9 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
 
     action_forms = []
     failed_name, failed_values, failed_exc = action or (None, None, None)
-    for name in allowed_actions(problem, user):
+    open_name = request.GET.get("open", "")
+    names = offered(allowed_actions(problem, user), problem)
+    for name in names:
         if name == failed_name:
             form = action_form(
                 name,
@@ -102,6 +104,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
             )
         else:
             form = action_form(name, evidence=evidence)
+            form.open = name == open_name  # a card's or the phone bar's one-tap link
         action_forms.append(form)
     if failed_name and failed_name not in {f.name for f in action_forms}:
         # The action is no longer available (someone else was faster): say so at the top.
@@ -134,16 +137,17 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         "progress_form": (forms.get("progress") or ProgressForm(problem=problem))
         if reporting
         else None,
-        "progress_form_open": "progress" in forms,
+        "progress_form_open": "progress" in forms or open_name == "progress",
         "evidence": evidence,
         "evidence_form": (forms.get("evidence") or EvidenceForm(problem=problem))
         if reporting
         else None,
-        "evidence_form_open": "evidence" in forms,
+        "evidence_form_open": "evidence" in forms or open_name == "evidence",
         "requests": _requests(problem),
         "supervisions": supervisions,
         "timeline": timeline(entries.order_by("seq")),
         "action_forms": action_forms,
+        "next_action": next_action(names),
         "page_error": page_error,
         "closeout_print_url": optional_url(["print-closeout-form"], problem.pk),
         "can_edit": may_edit_problem(user, problem),

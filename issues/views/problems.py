@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -19,9 +20,13 @@ from issues.pagination import IdsFirstPaginator
 from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
+from issues.services.bulk_actions import MAX_BULK
 from issues.services.export import PROFILES
 from issues.services.problems import lead_units_for
+from issues.services.workflow import ACTIONS, allowed_actions
+from issues.views.actions import next_action, offered
 from issues.views.books_common import books_context, optional_url
+from issues.views.bulk import LIST_ACTIONS
 from issues.views.common import light_choices, light_display
 
 PAGE_SIZE = 50
@@ -120,8 +125,15 @@ def problem_index(request):
     )
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    bulk_names = set()
     for problem in rows:
         problem.light_info = light_display(problem.light)
+        names = offered(allowed_actions(problem, user), problem)  # no query: rows prefetched
+        problem.next_action = next_action(names)
+        bulk_names.update(names)
+    bulk_actions = [
+        (name, gettext(ACTIONS[name].label)) for name in LIST_ACTIONS if name in bulk_names
+    ]
     export_query = _query(params, page=None)
     return render(
         request,
@@ -150,6 +162,8 @@ def problem_index(request):
             if params.get("unit", "").isdigit()
             else "",
             "can_register": lead_units_for(user).exists(),
+            "bulk_actions": bulk_actions,
+            "max_bulk": MAX_BULK,
             **books_context(request, "problems"),
         },
     )

@@ -92,6 +92,8 @@ def render_reviews(request, *, status=200, failed=None):
                 "evidence": files,
                 "self_check": _self_check(review),
                 "forms": forms,
+                # 批量通过: the approve action this step offers, if the user may take it now.
+                "approve": next((f.name for f in forms if f.name.startswith("approve_")), ""),
             }
         )
     shown = failed and any(f.name == failed[1] and f.open for i in items for f in i["forms"])
@@ -101,7 +103,12 @@ def render_reviews(request, *, status=200, failed=None):
     return render(
         request,
         "issues/reviews.html",
-        {"items": items, "page_error": page_error, "review_url": reverse("web:reviews")},
+        {
+            "items": items,
+            "page_error": page_error,
+            "review_url": reverse("web:reviews"),
+            "can_bulk": any(i["approve"] for i in items),
+        },
         status=status,
     )
 

@@ -36,6 +36,37 @@
     });
   });
 
+  // Bulk actions: count the ticked rows, tick a whole page at once. The server counts again
+  // on the confirmation page, so without JavaScript nothing is lost but the live count.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-bulk]").forEach(function (form) {
+      var boxes = function () {
+        return document.querySelectorAll("input[type=checkbox][name=ids][form='" + form.id + "']");
+      };
+      var count = form.querySelector("[data-bulk-count]");
+      var all = document.querySelector("[data-bulk-all][data-form='" + form.id + "']") ||
+        document.querySelector("[data-bulk-all]");
+      var button = form.querySelector("button[type=submit]");
+      var update = function () {
+        var n = 0;
+        boxes().forEach(function (box) { if (box.checked) { n += 1; } });
+        if (count) { count.textContent = String(n); }
+        if (button) { button.disabled = n === 0; }
+        form.classList.toggle("has-selection", n > 0);
+      };
+      document.addEventListener("change", function (event) {
+        var target = event.target;
+        if (target === all) {
+          boxes().forEach(function (box) { box.checked = all.checked; });
+        }
+        if (target === all || (target.name === "ids" && target.getAttribute("form") === form.id)) {
+          update();
+        }
+      });
+      update();
+    });
+  });
+
   // After a failed submission the server opens the form that failed: bring it into view.
   document.addEventListener("DOMContentLoaded", function () {
     var failed = document.querySelector("[data-has-errors]");
