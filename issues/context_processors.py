@@ -15,7 +15,15 @@ from issues.models import OFFICE_ROLES, Membership, Role
 from issues.selectors.scope import access_for
 
 REVIEW_ROLES = {Role.UNIT_HEAD, Role.LEADER, *OFFICE_ROLES}
-DASHBOARD_ROLES = {Role.LEADER, Role.VIEWER, Role.UNIT_HEAD, *OFFICE_ROLES}
+# Every role reads the dashboard of its own scope; unit admins and staff included (issue 16).
+DASHBOARD_ROLES = {
+    Role.LEADER,
+    Role.VIEWER,
+    Role.UNIT_HEAD,
+    Role.UNIT_ADMIN,
+    Role.UNIT_STAFF,
+    *OFFICE_ROLES,
+}
 DASHBOARD_PATH = "/dashboard/"
 
 

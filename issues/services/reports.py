@@ -142,14 +142,31 @@ def evidence_upload(
     return evidence
 
 
-# A weekly (ISO week, 2024-W05) or monthly (2024-03) reporting period.
+# A weekly (ISO week, 2024-W05) or monthly (2024-03) reporting period: the stored form (§2).
 PERIOD_RE = re.compile(r"\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))")
+# How offices write them: 2026年第10周, 2026年10周, 2026-w10, 2026年3月, 2026-3, 2026/03.
+WEEK_WRITTEN = re.compile(r"(\d{4})\s*(?:年\s*第?\s*|[-/.]?\s*[Ww])(\d{1,2})\s*周?")
+MONTH_WRITTEN = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*月?(?:份)?")
+
+
+def normalize_period(period: str) -> str:
+    """A period as offices write it → the stored form; unrecognised text is returned as is
+    (and then refused by the check below). The pages translate with it; the API takes the
+    stored form only (SPEC §2)."""
+    text = (period or "").strip()
+    week = WEEK_WRITTEN.fullmatch(text)
+    if week and ("周" in text or "W" in text.upper()):
+        return f"{week[1]}-W{int(week[2]):02d}"
+    month = MONTH_WRITTEN.fullmatch(text)
+    if month:
+        return f"{month[1]}-{int(month[2]):02d}"
+    return text
 
 
 def _validate_report(period: str, percent: int):
     errors = {}
     if not PERIOD_RE.fullmatch(period or ""):
-        errors["period"] = ["报送期次格式应为 2024-W05（周）或 2024-03（月）。"]
+        errors["period"] = ["报送期次应为周或月，如 2026年第10周、2026-W10、2026年3月 或 2026-03。"]
     if not isinstance(percent, int) or not 0 <= percent <= 100:
         errors["percent"] = ["完成百分比须在 0 到 100 之间。"]
     if errors:

@@ -5,13 +5,14 @@ measures) or through the scope selectors, so a form never offers what the user m
 """
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import EvidenceKind, EvidenceStage, Measure, MeasureStatus, Unit
 from issues.selectors.scope import visible_users
 from issues.services.org import display_name
+from issues.services.reports import normalize_period
+from issues.views.choices import GroupedUserField
 
 
 class DateInput(forms.DateInput):
@@ -36,7 +37,7 @@ def _problem_units(problem, allowed_unit_ids=None):
     ids = {problem.lead_unit_id, *(u.pk for u in problem.cooperating_units.all())}
     if allowed_unit_ids is not None:
         ids &= set(allowed_unit_ids)
-    return Unit.objects.filter(pk__in=ids).order_by("sort", "pk")
+    return Unit.objects.filter(pk__in=ids).order_by("path")  # tree order
 
 
 def _owners(user, problem):
@@ -52,9 +53,6 @@ def _owners(user, problem):
 class MeasureForm(forms.Form):
     content = forms.CharField(label=_("措施内容"), widget=forms.Textarea(attrs={"rows": 3}))
     unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
-    owner = UserChoiceField(
-        label=_("责任人"), queryset=get_user_model().objects.none(), required=False
-    )
     due_date = forms.DateField(
         label=_("完成时限"),
         required=False,
@@ -66,7 +64,11 @@ class MeasureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _problem_units(problem, unit_ids)
         self.fields["unit"].empty_label = None
-        self.fields["owner"].queryset = _owners(user, problem)
+        units = [problem.lead_unit_id, *(u.pk for u in problem.cooperating_units.all())]
+        self.fields["owner"] = GroupedUserField(
+            users=_owners(user, problem), units=units, label=_("责任人")
+        )
+        self.order_fields(["content", "unit", "owner", "due_date"])
 
 
 class MeasureEditForm(MeasureForm):
@@ -93,9 +95,9 @@ def _current_period():
 class ProgressForm(forms.Form):
     period = forms.CharField(
         label=_("报送期次"),
-        max_length=10,
+        max_length=20,
         initial=_current_period,
-        help_text=_("按月填 2026-03，按周填 2026-W10。"),
+        help_text=_("按月填 2026年3月 或 2026-03，按周填 2026年第10周 或 2026-W10。"),
     )
     measure = MeasureChoiceField(
         label=_("对应措施"), queryset=Measure.objects.none(), required=False
@@ -113,6 +115,10 @@ class ProgressForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["measure"].queryset = problem.measures.order_by("seq")
         self.fields["measure"].empty_label = _("（整体进展）")
+
+    def clean_period(self):
+        # 2026年第10周 → 2026-W10, 2026年3月 → 2026-03; the service checks the result.
+        return normalize_period(self.cleaned_data["period"])
 
 
 class EvidenceForm(forms.Form):

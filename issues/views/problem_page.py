@@ -17,6 +17,7 @@ from issues.views.actions import action_form, next_action, offered
 from issues.views.books_common import optional_url
 from issues.views.books_records import problem_books_context
 from issues.views.common import light_display
+from issues.views.failed_action import recall
 from issues.views.forms import (
     EvidenceForm,
     MeasureDoneForm,
@@ -48,6 +49,14 @@ def _requests(problem):
         request.current = request.current_step()
         request.is_closeout = request.request_type == RequestType.CLOSEOUT
     return requests
+
+
+def _prefill(problem, action) -> dict:
+    """交办 and 清单审核通过 fix the deadline: offer the registered one, else the batch's."""
+    if action not in ("assign", "approve_list"):
+        return {}
+    due = problem.due_date or problem.batch.default_due_date
+    return {"due_date": due.isoformat()} if due else {}
 
 
 def page_context(request, problem, *, forms=None, action=None, page_error=""):
@@ -103,7 +112,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
                 detail=failed_exc.detail,
             )
         else:
-            form = action_form(name, evidence=evidence)
+            form = action_form(name, evidence=evidence, values=_prefill(problem, name))
             form.open = name == open_name  # a card's or the phone bar's one-tap link
         action_forms.append(form)
     if failed_name and failed_name not in {f.name for f in action_forms}:
@@ -166,4 +175,7 @@ def render_problem(request, problem_id, *, status=200, **overrides):
 @require_GET
 @login_required
 def problem_detail(request, pk):
+    failed = recall(request, {pk})  # an action refused a moment ago: its form, re-filled
+    if failed is not None:
+        return render_problem(request, pk, action=failed[1:])
     return render_problem(request, pk)

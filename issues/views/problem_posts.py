@@ -1,8 +1,9 @@
 """What the problem page posts: workflow actions, measures, progress, evidence, replies.
 
 Each handler finds the problem through scope (404 outside it), parses the form, calls one
-service and redirects with a message. A domain error re-renders the page with the error in
-place and the HTTP status of the error (400, 403, 409, 413, 415).
+service and redirects with a message. A refused workflow action redirects back too (see
+issues.views.failed_action); a refused measure, progress, evidence or reply form re-renders the
+page with the error in place and the HTTP status of the error (400, 403, 409, 413, 415).
 """
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from issues.services.supervision import supervision_reply
 from issues.services.workflow import ACTIONS, perform_action
 from issues.views.actions import action_data
 from issues.views.common import safe_next
+from issues.views.failed_action import remember
 from issues.views.forms import (
     EvidenceForm,
     MeasureDoneForm,
@@ -32,7 +34,6 @@ from issues.views.forms import (
     add_domain_errors,
 )
 from issues.views.problem_page import load_problem, render_problem
-from issues.views.reviews import render_reviews
 
 
 def _visible(user, pk):
@@ -67,13 +68,13 @@ def problem_action(request, pk, action):
             problem_id=pk, action=action, actor=request.user, data=action_data(action, request.POST)
         )
     except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise Http404(exc.detail) from exc
+        # POST/redirect/GET: back where the form was; the reason and the input go along.
+        remember(request, problem_id=pk, action=action, exc=exc)
         if request.POST.get("from") == "reviews":
-            if isinstance(exc, NotFound):
-                raise Http404(exc.detail) from exc
-            return render_reviews(
-                request, status=exc.status, failed=(pk, action, request.POST, exc)
-            )
-        return _failed(request, pk, exc, action=(action, request.POST, exc))
+            return redirect(safe_next(request, reverse("web:reviews")))
+        return redirect(_page(pk) + f"#act-{action}")
     messages.success(request, _("已完成：%(action)s") % {"action": _(ACTIONS[action].label)})
     return redirect(safe_next(request, _page(pk)))
 

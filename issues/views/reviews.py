@@ -19,6 +19,7 @@ from issues.selectors.reviews import pending_reviews
 from issues.services.workflow import allowed_actions
 from issues.views.actions import SELF_CHECK_LABELS, action_form
 from issues.views.common import light_display
+from issues.views.failed_action import recall
 
 DECISIONS = {
     RequestType.CLOSEOUT: ("approve_closeout", "reject_closeout"),
@@ -122,4 +123,4 @@ def _self_check(review):
 @require_GET
 @login_required
 def review_index(request):
-    return render_reviews(request)
+    return render_reviews(request, failed=recall(request, None))

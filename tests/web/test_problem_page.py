@@ -82,36 +82,57 @@ def test_it_takes_an_action_and_says_so(cast, make_problem, web):
     assert "已完成：签收" in page
 
 
-def test_it_shows_input_errors_in_place(cast, make_problem, web):
+def test_it_redirects_a_failed_action_back_and_shows_the_errors_in_place(cast, make_problem, web):
     problem = make_problem("in_progress")
-    response = web(cast.oa).post(f"/problems/{problem.pk}/actions/withdraw/", {"comment": ""})
-    assert response.status_code == 400
-    form = next(f for f in response.context["action_forms"] if f.name == "withdraw")
+    client = web(cast.oa)
+    response = client.post(f"/problems/{problem.pk}/actions/withdraw/", {"comment": ""})
+    assert response.status_code == 302  # POST/redirect/GET: a refresh does not re-post
+    assert response["Location"] == f"/problems/{problem.pk}/#act-withdraw"
+    page = client.get(f"/problems/{problem.pk}/")
+    form = next(f for f in page.context["action_forms"] if f.name == "withdraw")
     assert form.open and form.fields[0].errors
+    assert "未能撤销：输入有误。" in page.content.decode()
     assert _status(problem) == "in_progress"
+    again = client.get(f"/problems/{problem.pk}/")  # shown once, then gone
+    assert not any(f.open for f in again.context["action_forms"])
+
+
+def test_it_keeps_the_entered_values_of_a_failed_action(cast, make_problem, web):
+    problem = make_problem("in_progress")
+    client = web(cast.admin_a)
+    client.post(
+        f"/problems/{problem.pk}/actions/request_extension/",
+        {"kind": "extend", "reason": "工程未完工", "requested_due_date": ""},
+    )
+    page = client.get(f"/problems/{problem.pk}/")
+    form = next(f for f in page.context["action_forms"] if f.name == "request_extension")
+    values = {f.name: f.value for f in form.fields}
+    assert form.open and values["reason"] == "工程未完工"
+    assert next(f for f in form.fields if f.name == "requested_due_date").errors
 
 
 def test_it_shows_domain_rule_errors_in_the_form(cast, make_problem, web):
     problem = make_problem("in_progress")  # its measure is not done, there is no evidence
-    response = web(cast.admin_a).post(
-        f"/problems/{problem.pk}/actions/request_closeout/", {"summary": "完成"}
-    )
-    assert response.status_code == 400
-    form = next(f for f in response.context["action_forms"] if f.name == "request_closeout")
+    client = web(cast.admin_a)
+    response = client.post(f"/problems/{problem.pk}/actions/request_closeout/", {"summary": "完成"})
+    assert response.status_code == 302
+    page = client.get(f"/problems/{problem.pk}/")
+    form = next(f for f in page.context["action_forms"] if f.name == "request_closeout")
     assert "所有整改措施完成后方可申请销号。" in form.errors
     assert _status(problem) == "in_progress"
 
 
-def test_it_shows_409_and_403_on_top_of_the_page(cast, make_problem, web):
+def test_it_says_why_on_top_of_the_page_after_409_and_403(cast, make_problem, web):
     problem = make_problem("in_progress")
-    response = web(cast.admin_a).post(f"/problems/{problem.pk}/actions/acknowledge/")
-    assert response.status_code == 409
-    assert "不能执行“签收”" in response.context["page_error"]
-    response = web(cast.staff_a).post(
-        f"/problems/{problem.pk}/actions/withdraw/", {"comment": "不该撤"}
+    client = web(cast.admin_a)
+    response = client.post(f"/problems/{problem.pk}/actions/acknowledge/", follow=True)
+    assert response.redirect_chain == [(f"/problems/{problem.pk}/#act-acknowledge", 302)]
+    assert "不能执行“签收”" in response.content.decode()
+    client = web(cast.staff_a)
+    response = client.post(
+        f"/problems/{problem.pk}/actions/withdraw/", {"comment": "不该撤"}, follow=True
     )
-    assert response.status_code == 403
-    assert response.context["page_error"]
+    assert "未能撤销：您无权执行此操作。" in response.content.decode()
     assert _status(problem) == "in_progress"
 
 
@@ -163,7 +184,7 @@ def test_it_reports_progress_and_validates_the_period(cast, make_problem, web):
     problem = make_problem("in_progress")
     client = web(cast.staff_a)
     response = client.post(
-        f"/problems/{problem.pk}/progress/", {"period": "2026-3", "content": "x", "percent": 10}
+        f"/problems/{problem.pk}/progress/", {"period": "2026-13", "content": "x", "percent": 10}
     )
     assert response.status_code == 400
     assert response.context["progress_form"].errors["period"]
@@ -173,6 +194,26 @@ def test_it_reports_progress_and_validates_the_period(cast, make_problem, web):
     )
     assert response.status_code == 302
     assert ProgressReport.objects.get(problem=problem).percent == 50
+
+
+@pytest.mark.parametrize(
+    "written, stored",
+    [
+        ("2026年第10周", "2026-W10"),
+        ("2026年3月", "2026-03"),
+        ("2026-03", "2026-03"),
+        ("2026-W10", "2026-W10"),
+        ("2026-w9", "2026-W09"),
+        ("2026年03月份", "2026-03"),
+    ],
+)
+def test_it_takes_the_period_as_offices_write_it(cast, make_problem, web, written, stored):
+    problem = make_problem("in_progress")
+    response = web(cast.staff_a).post(
+        f"/problems/{problem.pk}/progress/", {"period": written, "content": "进展", "percent": 5}
+    )
+    assert response.status_code == 302
+    assert ProgressReport.objects.get(problem=problem).period == stored
 
 
 def test_it_uploads_evidence_and_links_the_download(cast, make_problem, web):
