@@ -6,12 +6,14 @@ through the scope selectors; problem_create / problem_update decide what is allo
 """
 
 from django import forms
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import (
     Batch,
     Category,
+    Membership,
     Origin,
     RectifyType,
     Role,
@@ -19,20 +21,34 @@ from issues.models import (
     Source,
     Unit,
 )
+from issues.selectors.leaders import LEADER_RULE, leaders_eligible_for
 from issues.selectors.scope import scope_units, visible_campaigns, visible_users
 from issues.services.problems import DUE_DATE_EDITABLE_STATES, lead_units_for
 from issues.views.choices import GroupedUserField, TreeUnitField, TreeUnitsField
 from issues.views.forms import DateInput
 
+User = get_user_model()
 # Blank measure rows shown without JavaScript; "再加一条措施" adds more with it.
 MEASURE_ROWS = 3
 MAX_MEASURES = 50
 TEXT = {"rows": 3}
 
 
-def leaders(user):
-    """People the dropdown offers as 责任领导: leaders the user can see."""
-    return visible_users(user).filter(memberships__role=Role.LEADER).distinct()
+def leaders(lead_units):
+    """People the dropdown offers as 责任领导: those eligible for some unit the form may name
+    as lead unit (the rule of issues.selectors.leaders; the service checks the chosen pair)."""
+    if isinstance(lead_units, Unit):
+        return leaders_eligible_for(lead_units)
+    ancestors = {
+        int(part)
+        for path in lead_units.values_list("path", flat=True)
+        for part in path.strip("/").split("/")
+        if part
+    }
+    leader_roles = Membership.objects.filter(
+        user_id=OuterRef("pk"), role=Role.LEADER, unit_id__in=ancestors
+    )
+    return User.objects.filter(is_active=True).filter(Exists(leader_roles))
 
 
 class ProblemForm(forms.Form):
@@ -96,7 +112,10 @@ class ProblemForm(forms.Form):
             label=_("专项整治"), queryset=visible_campaigns(user), required=False
         )
         self.fields["responsible_leader"] = GroupedUserField(
-            users=leaders(user), roles=[Role.LEADER], label=_("责任领导")
+            users=leaders(lead_units if problem is None else problem.lead_unit),
+            roles=[Role.LEADER],
+            label=_("责任领导"),
+            help_text=LEADER_RULE,
         )
         self.fields["owner"] = GroupedUserField(users=users, label=_("责任人"))
         self.order_fields(

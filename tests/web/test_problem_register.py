@@ -199,3 +199,21 @@ def test_it_lists_units_in_tree_order_and_people_under_their_unit(cast, web):
     groups = dict(form.fields["owner"].choices[1:])
     assert (cast.staff_b.pk, "staff_b") in groups["卫健局"]
     assert (cast.staff_b.pk, "staff_b") not in groups["教育局"]
+
+
+def test_it_offers_the_eligible_leaders_and_the_service_refuses_others(cast, web):
+    client = web(cast.admin_a)
+    form = client.get("/problems/new/").context["form"]
+    offered = [
+        pk for _unit, people in form.fields["responsible_leader"].choices[1:] for pk, _n in people
+    ]
+    assert offered == [cast.leader.pk]  # the county's leader, though outside 教育局's scope
+    own = {"cooperating_units": [], "measures-1-unit": "", "measures-1-owner": ""}
+    response = client.post("/problems/new/", _form(cast, responsible_leader=cast.leader.pk, **own))
+    assert response.status_code == 302
+    assert Problem.objects.get().responsible_leader == cast.leader
+    response = client.post(
+        "/problems/new/", _form(cast, title="x", responsible_leader=cast.head_a.pk, **own)
+    )
+    assert response.status_code == 400
+    assert not Problem.objects.filter(title="x").exists()
