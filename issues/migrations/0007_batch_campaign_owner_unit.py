@@ -37,7 +37,7 @@ def backfill_owners(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0005_calendar_day"),
+        ("issues", "0006_category_is_active_seeded"),
     ]
 
     operations = [
