@@ -39,6 +39,8 @@ class BatchSerializer(serializers.ModelSerializer):
             "max_extension_days",
             "review_pending_days",
             "owner_unit",
+            "report_cycle",
+            "report_due_day",
         ]
         extra_kwargs = {"code_prefix": {"validators": []}}
 

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from issues.api.books import FilteredProblemsMixin
+from issues.selectors.reporting import on_time_report_rate
 from issues.selectors.scope import scope_units
 from issues.selectors.stats import (
     STATS_DIMENSIONS,
@@ -30,6 +31,12 @@ class SummarySerializer(serializers.Serializer):
     on_time_rate = serializers.FloatField(help_text="按期完成率（%），一位小数")
     reopened = serializers.IntegerField(help_text="反弹重改过的问题数")
     regulations = serializers.IntegerField(help_text="建章立制数")
+
+
+class SummaryWithReportsSerializer(SummarySerializer):
+    on_time_report_rate = serializers.FloatField(
+        allow_null=True, help_text="按时报送率（%）：按时报送 ÷ 应报送；无应报送时为 null"
+    )
 
 
 class UnitRefSerializer(serializers.Serializer):
@@ -57,13 +64,18 @@ class TrendSerializer(serializers.Serializer):
 
 
 @extend_schema(
-    filters=True, responses=SummarySerializer, summary="统计汇总（范围内，筛选同问题列表）"
+    filters=True,
+    responses=SummaryWithReportsSerializer,
+    summary="统计汇总（范围内，筛选同问题列表）",
 )
 class StatsSummaryView(FilteredProblemsMixin, generics.GenericAPIView):
     """Bucket counts and rates of the caller's visible problems, filtered like the list."""
 
     def get(self, request):
-        return Response(stats_summary(self.problems()))
+        problems = self.problems()
+        body = stats_summary(problems)
+        body["on_time_report_rate"] = on_time_report_rate(problems)
+        return Response(body)
 
 
 @extend_schema(responses=UnitStatsSerializer(many=True), summary="分单位统计（范围内每个单位一行）")

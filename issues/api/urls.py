@@ -14,6 +14,7 @@ from issues.api import (
     reviews,
     supervision,
 )
+from issues.api import reporting as reporting_api
 from issues.api.permissions import IsOfficeMember
 from issues.selectors.scope import visible_problems
 from ledger.api import LedgerVerifyView, ProblemLedgerView
@@ -75,6 +76,17 @@ urlpatterns = [
         "supervisions/<int:pk>/reply/",
         supervision.SupervisionReplyView.as_view(),
         name="supervision-reply",
+    ),
+    path("report-periods/", reporting_api.ReportPeriodListView.as_view(), name="report-periods"),
+    path(
+        "report-periods/<int:pk>/submit/",
+        reporting_api.ReportPeriodSubmitView.as_view(),
+        name="report-period-submit",
+    ),
+    path(
+        "report-periods/<int:pk>/rollup.xlsx",
+        reporting_api.ReportPeriodRollupView.as_view(),
+        name="report-period-rollup",
     ),
     path("reviews/pending/", reviews.PendingReviewListView.as_view(), name="reviews-pending"),
     path(

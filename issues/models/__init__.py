@@ -1,4 +1,4 @@
-from .batches import Batch, Campaign, Category, Source, StepKind, review_chain_error
+from .batches import Batch, Campaign, Category, ReportCycle, Source, StepKind, review_chain_error
 from .books import (
     REOPENING_RESULTS,
     FollowUpResult,
@@ -25,6 +25,7 @@ from .problems import (
     SupervisionLevel,
 )
 from .reminders import ReminderKind
+from .reporting import ReportPeriod, ReportTask
 from .requests import Decision, ExtensionKind, RequestStatus, RequestType, ReviewRequest, ReviewStep
 from .units import OFFICE_ROLES, Membership, Role, Unit, UnitKind
 
@@ -39,6 +40,9 @@ __all__ = [
     "OVERDUE_STATES",
     "TERMINAL_STATES",
     "Batch",
+    "ReportCycle",
+    "ReportPeriod",
+    "ReportTask",
     "CalendarDay",
     "DayKind",
     "Campaign",

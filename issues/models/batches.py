@@ -23,6 +23,13 @@ class StepKind(models.TextChoices):
     LEADER = "leader", _("责任领导审批")
 
 
+class ReportCycle(models.TextChoices):
+    NONE = "none", _("不定期")
+    WEEKLY = "weekly", _("周报")
+    TEN_DAYS = "ten_days", _("旬报")
+    MONTHLY = "monthly", _("月报")
+
+
 def default_chain():
     return [StepKind.UNIT_HEAD.value, StepKind.OFFICE.value]
 
@@ -92,6 +99,12 @@ class Batch(models.Model):
         related_name="owned_batches",
         verbose_name=_("发文单位"),
     )
+    # The reporting rhythm (SPEC §12): "none", "weekly", "ten_days" or "monthly"; the due day is
+    # a weekday 1–7 for weekly, a day of the month 1–28 for monthly, unused for ten_days.
+    report_cycle = models.CharField(
+        _("报送周期"), max_length=10, choices=ReportCycle, default=ReportCycle.NONE
+    )
+    report_due_day = models.PositiveSmallIntegerField(_("报送截止日"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,12 +14,14 @@ from issues.models import (
     Batch,
     Campaign,
     Problem,
+    ReportCycle,
     Role,
     Unit,
     review_chain_error,
 )
 from issues.selectors.scope import access_for
 from issues.services.org import is_any_office_admin
+from issues.services.reporting import report_cycle_errors
 
 # Fields a batch edit may change; `last_seq` belongs to the code counter.
 BATCH_FIELDS = (
@@ -40,6 +42,8 @@ BATCH_FIELDS = (
     "escalate_after_days",
     "review_pending_days",
     "owner_unit",
+    "report_cycle",
+    "report_due_day",
 )
 CHAIN_FIELDS = ("closeout_chain", "extension_chain")
 
@@ -99,6 +103,11 @@ def _validate_batch(fields: dict, *, batch_id: int | None = None):
             not isinstance(d, int) or isinstance(d, bool) or d < 0 for d in days
         ):
             errors["remind_days_before"] = ["须为非负整数列表。"]
+    if "report_cycle" in fields or "report_due_day" in fields:
+        current = Batch.objects.filter(pk=batch_id).values("report_cycle", "report_due_day").first()
+        current = current or {"report_cycle": ReportCycle.NONE, "report_due_day": None}
+        current.update({k: fields[k] for k in ("report_cycle", "report_due_day") if k in fields})
+        errors.update(report_cycle_errors(current["report_cycle"], current["report_due_day"]))
     prefix = fields.get("code_prefix")
     if prefix is not None:
         taken = Batch.objects.filter(code_prefix=prefix).exclude(pk=batch_id)

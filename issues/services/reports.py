@@ -142,8 +142,9 @@ def evidence_upload(
     return evidence
 
 
-# A weekly (ISO week, 2024-W05) or monthly (2024-03) reporting period: the stored form (§2).
-PERIOD_RE = re.compile(r"\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2]))")
+# A weekly (ISO week, 2024-W05), monthly (2024-03) or ten-day (2024-03上旬) reporting
+# period: the stored form (§2).
+PERIOD_RE = re.compile(r"\d{4}-(W(0[1-9]|[1-4]\d|5[0-3])|(0[1-9]|1[0-2])(上旬|中旬|下旬)?)")
 # How offices write them: 2026年第10周, 2026年10周, 2026-w10, 2026年3月, 2026-3, 2026/03.
 WEEK_WRITTEN = re.compile(r"(\d{4})\s*(?:年\s*第?\s*|[-/.]?\s*[Ww])(\d{1,2})\s*周?")
 MONTH_WRITTEN = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*月?(?:份)?")
@@ -166,7 +167,9 @@ def normalize_period(period: str) -> str:
 def _validate_report(period: str, percent: int):
     errors = {}
     if not PERIOD_RE.fullmatch(period or ""):
-        errors["period"] = ["报送期次应为周或月，如 2026年第10周、2026-W10、2026年3月 或 2026-03。"]
+        errors["period"] = [
+            "报送期次应为周或月，如 2026年第10周、2026-W10、2026年3月、2026-03 或旬 2026-03上旬。"
+        ]
     if not isinstance(percent, int) or not 0 <= percent <= 100:
         errors["percent"] = ["完成百分比须在 0 到 100 之间。"]
     if errors:

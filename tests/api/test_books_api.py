@@ -85,6 +85,7 @@ def test_the_summary_matches_the_hand_count(county, api):
         "on_time_rate": 50.0,
         "reopened": 0,
         "regulations": 1,
+        "on_time_report_rate": None,  # no batch has a reporting rhythm here
     }
 
 
