@@ -67,6 +67,35 @@
     });
   });
 
+  // On a phone, the long sections of the problem page start folded; a tap on the heading
+  // opens them. A section holding a failed form, or the one the link points at, stays open.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 640px)").matches) { return; }
+    var english = (document.documentElement.lang || "").indexOf("en") === 0;
+    document.querySelectorAll("[data-fold]").forEach(function (section) {
+      var head = section.querySelector("h2");
+      if (!head || head.parentNode !== section) { return; }
+      var mark = document.createElement("span");
+      mark.className = "fold-mark";
+      head.appendChild(mark);
+      head.setAttribute("role", "button");
+      head.setAttribute("tabindex", "0");
+      var set = function (folded) {
+        section.classList.toggle("folded", folded);
+        head.setAttribute("aria-expanded", String(!folded));
+        mark.textContent = folded ? (english ? "Show ▾" : "展开 ▾") : (english ? "Hide ▴" : "收起 ▴");
+      };
+      var keep = section.getAttribute("data-fold") === "open" ||
+        section.querySelector("[data-has-errors]") || window.location.hash === "#" + section.id;
+      set(!keep);
+      var toggle = function () { set(!section.classList.contains("folded")); };
+      head.addEventListener("click", toggle);
+      head.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); toggle(); }
+      });
+    });
+  });
+
   // After a failed submission the server opens the form that failed: bring it into view.
   document.addEventListener("DOMContentLoaded", function () {
     var failed = document.querySelector("[data-has-errors]");
