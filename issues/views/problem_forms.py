@@ -92,7 +92,13 @@ class ProblemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.problem = problem
         self.fields["batch"].queryset = Batch.objects.order_by("-received_date", "-pk")
-        self.fields["category"].queryset = Category.objects.order_by("sort", "pk")
+        # Active categories, and the problem's own even if it was retired since.
+        categories = Q(is_active=True)
+        if problem is not None and problem.category_id:
+            categories |= Q(pk=problem.category_id)
+        self.fields["category"].queryset = Category.objects.filter(categories).order_by(
+            "sort", "pk"
+        )
         lead_units = lead_units_for(user)
         if problem is not None:  # the current lead unit stays selectable
             lead_units = Unit.objects.filter(
