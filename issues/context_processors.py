@@ -25,6 +25,8 @@ DASHBOARD_ROLES = {
     *OFFICE_ROLES,
 }
 DASHBOARD_PATH = "/dashboard/"
+# 进展报送: the offices that chase and the units' liaisons and heads who report (SPEC §12).
+REPORT_ROLES = {Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.LEADER, *OFFICE_ROLES}
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def _nav(user, current_path: str) -> list[NavItem]:
     ]
     if access.is_superuser or roles & REVIEW_ROLES:
         items.append(NavItem("reviews", _("审核"), reverse("web:reviews")))
+    if access.is_superuser or roles & REPORT_ROLES:
+        items.append(NavItem("reports", _("报送"), reverse("web:reports")))
     if (access.is_superuser or roles & DASHBOARD_ROLES) and _exists(DASHBOARD_PATH):
         items.append(NavItem("dashboard", _("驾驶舱"), DASHBOARD_PATH))
     if access.is_superuser or Role.OFFICE_ADMIN in roles:

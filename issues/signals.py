@@ -11,3 +11,6 @@ problem_changed = Signal()
 # Sent inside the transaction whenever a problem's deadlines or state may have changed, so that
 # pending reminders which no longer apply are cancelled atomically with the change.
 schedule_changed = Signal()
+
+# period_id, unit_ids, actor_id: an office chased (催报) these units' reports for the period.
+report_chased = Signal()

@@ -19,6 +19,7 @@ from issues.views import (
     problem_page,
     problem_posts,
     problems,
+    reporting,
     reviews,
 )
 
@@ -46,6 +47,10 @@ urlpatterns = [
     ),
     path("i18n/setlang/", set_language, name="set-language"),
     path("problems/", problems.problem_index, name="problems"),
+    path("reports/", reporting.report_index, name="reports"),
+    path("reports/periods/<int:pk>/", reporting.report_board, name="report-board"),
+    path("reports/periods/<int:pk>/submit/", reporting.report_submit, name="report-submit"),
+    path("reports/periods/<int:pk>/chase/", reporting.report_chase, name="report-chase"),
     path("problems/new/", problem_edit.problem_add, name="problem-add"),
     path("problems/bulk/", bulk.bulk_action, name="bulk-action"),
     path("problems/bulk/results/", bulk.bulk_results, name="bulk-results"),

@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("提醒与通知")
 
     def ready(self):
-        from . import events
+        from . import events, reporting
 
         events.connect()
+        reporting.connect()

@@ -4,7 +4,10 @@ from dataclasses import asdict, dataclass
 
 from django.utils import timezone
 
+from issues.services.reporting import report_periods_open
+
 from .delivery import reminders_dispatch, reminders_recover
+from .reporting import report_reminders_scan
 from .scan import reminders_scan
 from .webhooks import webhooks_dispatch
 
@@ -27,6 +30,8 @@ def reminders_cycle(*, now=None) -> CycleResult:
     now = now or timezone.now()
     recovered = reminders_recover(now)
     scan = reminders_scan(today=timezone.localdate(now))
+    report_periods_open(today=timezone.localdate(now))  # 周报/月报 periods and their tasks
+    report_reminders_scan(today=timezone.localdate(now))
     queued = reminders_dispatch(now)
     hooks = webhooks_dispatch(now)
     return CycleResult(

@@ -253,3 +253,32 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.endpoint_id} {self.event_key} {self.state}"
+
+
+class ReportNotice(models.Model):
+    """One 报送提醒 or 催报 to one person about one unit's report for one period. The unique key
+    makes it exactly once: a due or late notice once per period (on_date = the due date), an
+    office's 催报 once per day however often it is clicked."""
+
+    task = models.ForeignKey("issues.ReportTask", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)  # report_due, report_late, report_chase
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    on_date = models.DateField()
+    notification = models.OneToOneField(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "kind", "recipient", "on_date"], name="report_notice_once"
+            ),
+        ]
+        verbose_name = _("报送提醒")
+        verbose_name_plural = _("报送提醒")
+
+    def __str__(self):
+        return f"{self.kind} task:{self.task_id} → {self.recipient_id}"

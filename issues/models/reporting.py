@@ -37,6 +37,8 @@ class ReportTask(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    chased_at = models.DateTimeField(_("最近催报时间"), null=True, blank=True)
+    chase_count = models.PositiveSmallIntegerField(_("催报次数"), default=0)
 
     class Meta:
         constraints = [

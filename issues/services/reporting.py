@@ -10,11 +10,13 @@ import calendar
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition, NotFound
 from issues.models import (
     ACTIVE_STATES,
+    OFFICE_ROLES,
     Batch,
     Problem,
     ReportCycle,
@@ -22,8 +24,9 @@ from issues.models import (
     ReportTask,
     Role,
 )
-from issues.selectors.scope import access_for
+from issues.selectors.scope import access_for, scope_units_for_roles
 from issues.services.reports import progress_report_create
+from issues.signals import report_chased
 
 # Periods a late scan still opens: a loop that was down for a while catches up this far back.
 CATCH_UP_DAYS = 62
@@ -176,3 +179,27 @@ def period_report_submit(*, actor, period_id: int, entries: list[dict], unit=Non
     except IntegrityError:  # pragma: no cover - the row lock above serialises submissions
         raise InvalidTransition("本单位本期已报送，不能重复报送。") from None
     return task
+
+
+@transaction.atomic
+def period_chase(*, actor, period_id: int) -> list[int]:
+    """催报: the office reminds every unit in its scope that has not reported for the period.
+    Returns the units chased; their liaisons and heads are notified after commit."""
+    period = ReportPeriod.objects.filter(pk=period_id).first()
+    if period is None:
+        raise NotFound("报送期次不存在。")
+    if not access_for(actor).is_office():
+        raise ActionForbidden("只有整改办人员可以催报。")
+    tasks = ReportTask.objects.filter(
+        period=period,
+        submitted_at=None,
+        unit__in=scope_units_for_roles(actor, OFFICE_ROLES).values("pk"),
+    )
+    unit_ids = sorted(tasks.values_list("unit_id", flat=True))
+    tasks.update(chased_at=timezone.now(), chase_count=F("chase_count") + 1)
+    transaction.on_commit(
+        lambda: report_chased.send(
+            sender=ReportPeriod, period_id=period.pk, unit_ids=unit_ids, actor_id=actor.pk
+        )
+    )
+    return unit_ids

@@ -19,6 +19,7 @@ from issues.models import (
     OFFICE_ROLES,
     Measure,
     MeasureStatus,
+    ReportTask,
     RequestStatus,
     RequestType,
     ReviewRequest,
@@ -28,8 +29,10 @@ from issues.models import (
     SupervisionAction,
 )
 from issues.selectors.deadlines import annotate_deadlines, problem_overdue_q
+from issues.selectors.reporting import STATUS_LABELS, task_status
 from issues.selectors.reviews import pending_reviews
 from issues.selectors.scope import access_for, scope_units_for_roles, visible_problems
+from issues.services.reporting import SUBMITTERS
 from issues.services.supervision import REPLY_ROLES
 from issues.views.common import light_display
 
@@ -174,6 +177,23 @@ def home(request):
             m.is_overdue = m.due_date < today
             m.days_left = (m.due_date - today).days
             m.overdue_days = -m.days_left
+        sections.append(section)
+
+    report_units = access.unit_ids_with_role(SUBMITTERS)
+    if report_units:
+        tasks = (
+            ReportTask.objects.filter(unit_id__in=report_units, submitted_at=None)
+            .filter(period__starts_on__lte=today)
+            .select_related("period__batch", "unit")
+            .order_by("period__due_on", "unit_id")
+        )
+        section = Section("reports", _("待报送的整改进展"), _("没有待报送的进展。"))
+        section.count = tasks.count()
+        section.items = list(tasks[:SHOWN])
+        for t in section.items:
+            t.status = task_status(t, t.period.due_on, today)
+            t.status_label = STATUS_LABELS[t.status]
+        section.more_url = "/reports/"
         sections.append(section)
 
     reply_units = access.unit_ids_with_role(REPLY_ROLES)
