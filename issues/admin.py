@@ -14,10 +14,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from issues.admin_setup import domain_errors_to_form
 from issues.exceptions import DomainError
 from issues.models import (
-    Batch,
-    Campaign,
     Category,
     Evidence,
     FollowUpReview,
@@ -29,7 +28,6 @@ from issues.models import (
     ReviewRequest,
     ReviewStep,
     SupervisionAction,
-    Unit,
 )
 from issues.selectors.deadlines import Light, annotate_deadlines
 from issues.selectors.leaders import leaders_eligible_for
@@ -80,25 +78,8 @@ class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline):
     show_change_link = True
 
 
-# --- the organisation and the dictionaries: edited here ---------------------------------------
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ("user",)
-
-
-@admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
-    list_display = ("name", "short_name", "code", "kind", "parent", "is_active", "sort")
-    list_filter = ("kind", "is_active")
-    list_select_related = ("parent",)
-    search_fields = ("name", "short_name", "code")
-    autocomplete_fields = ("parent",)
-    readonly_fields = ("path",)
-    ordering = ("path",)
-    inlines = (MembershipInline,)
+# --- the organisation and the dictionaries: edited here (units, batches and campaigns: through
+# their services, in issues/admin_setup.py) ---------------------------------------------------
 
 
 @admin.register(Membership)
@@ -121,23 +102,6 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
-@admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
-    list_display = (
-        "name",
-        "code_prefix",
-        "source",
-        "issuer",
-        "doc_no",
-        "received_date",
-        "default_due_date",
-        "needs_list_review",
-    )
-    list_filter = ("source", "needs_list_review")
-    search_fields = ("name", "code_prefix", "issuer", "doc_no")
-    readonly_fields = ("last_seq", "created_at")
-
-
 @admin.register(Regulation)
 class RegulationAdmin(admin.ModelAdmin):
     """建章立制 is a register, not a ledger-relevant fact: superusers may keep it tidy."""
@@ -154,14 +118,6 @@ class RegulationAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-
-
-@admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("name", "lead_unit", "leader", "start_date", "end_date")
-    list_select_related = ("lead_unit", "leader")
-    search_fields = ("name",)
-    autocomplete_fields = ("lead_unit", "leader")
 
 
 # --- problems: descriptive fields edited through problem_update, the rest read-only ---------
@@ -231,18 +187,6 @@ PROBLEM_RECORD = (
 )
 PROBLEM_READONLY = ("code", "batch", "status", "light", *PROBLEM_DUTY, *PROBLEM_RECORD)
 PROBLEM_EDITABLE = tuple(name for name in EDITABLE_FIELDS if name not in PROBLEM_READONLY)
-
-
-def domain_errors_to_form(form, exc: DomainError):
-    """A service's refusal shown on the admin form (field errors where it names fields)."""
-    placed = False
-    for name, messages_ in (exc.errors or {}).items():
-        if name in form.fields:
-            for message in messages_ if isinstance(messages_, list) else [messages_]:
-                form.add_error(name, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
 
 
 class ProblemAdminForm(forms.ModelForm):

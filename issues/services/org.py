@@ -61,7 +61,10 @@ def unit_update(*, actor, unit_id: int, **fields) -> Unit:
             raise InvalidInput("只有系统管理员可以设置顶级单位。", {"parent": ["请选择上级单位。"]})
         if parent is not None:
             if parent.path.startswith(unit.path):
-                raise InvalidInput("上级单位不能是本单位或其下级单位。", {"parent": ["形成循环。"]})
+                raise InvalidInput(
+                    "上级单位不能是本单位或其下级单位。",
+                    {"parent": ["上级单位不能是本单位或其下级单位（会形成循环）。"]},
+                )
             _require_office_admin_over(actor, parent, "parent")
     if "code" in fields and Unit.objects.filter(code=fields["code"]).exclude(pk=unit.pk).exists():
         raise InvalidInput("单位代码已存在。", {"code": ["单位代码已存在。"]})
