@@ -40,6 +40,7 @@ TEXTAREAS = {"comment", "summary", "reason", "progress_so_far", "stage_goal", "c
 FIELD_LABELS = {
     "comment": _("意见"),
     "due_date": _("整改时限"),
+    "due_in_working_days": _("或：自今日起工作日数"),
     "new_due_date": _("新整改时限"),
     "summary": _("整改完成情况"),
     "self_check": _("自查情况"),
@@ -78,6 +79,10 @@ HELP = {
     ("request_extension", "next_review_date"): _("转长期坚持时必填。"),
     ("request_closeout", "evidence"): _("勾选与本次申请直接相关的材料；问题下须至少有一份材料。"),
     ("assign", "due_date"): _("不填则沿用已登记的整改时限。"),
+    ("assign", "due_in_working_days"): _(
+        "如“15个工作日内”填 15，按法定节假日和调休计算；与整改时限只填一项。"
+    ),
+    ("approve_list", "due_in_working_days"): _("如“15个工作日内”填 15；与整改时限只填一项。"),
     ("approve_list", "due_date"): _("不填则沿用已登记的整改时限。"),
 }
 SELF_CHECK_LABELS = {
