@@ -41,6 +41,11 @@ class FollowUpWriteSerializer(serializers.Serializer):
         default=None,
         help_text="整改不到位（not_effective）或反弹（relapsed）时必填：重新整改的时限",
     )
+    confirm_earlier = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="重新整改时限早于原整改时限时须为 true",
+    )
 
 
 @extend_schema_view(

@@ -280,6 +280,7 @@ class Walk:
             self.reviewer,
             comment="整改成效佐证不足，部分问题仍未整改到位，请补充整改后重新申请销号。",
             new_due_date=self.c.day(new_due_offset),
+            confirm_earlier=True,  # the reviewer shortens the deadline on purpose
         )
         measure_create(
             actor=self.lly,
@@ -335,6 +336,7 @@ class Walk:
                 self.reviewer,
                 comment="回头看发现问题反弹：仍有多发补贴未追回，请重新整改。",
                 new_due_date=self.c.day(30),
+                confirm_earlier=True,
             )
             measure_create(
                 actor=self.lly,

@@ -40,6 +40,7 @@ def follow_up_record(
     review_date: dt.date,
     findings: str = "",
     new_due_date: dt.date | None = None,
+    confirm_earlier: bool = False,
 ) -> FollowUpReview:
     """Record a 回头看 of a closed problem; reopen it when the result says the fix failed."""
     problem = (
@@ -88,7 +89,11 @@ def follow_up_record(
             problem_id=problem.pk,
             action="reopen",
             actor=actor,
-            data={"comment": f"回头看（{label}）：{findings}", "new_due_date": new_due_date},
+            data={
+                "comment": f"回头看（{label}）：{findings}",
+                "new_due_date": new_due_date,
+                "confirm_earlier": confirm_earlier,
+            },
         )
     return review
 

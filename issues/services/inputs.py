@@ -59,6 +59,8 @@ class RequestCloseout(serializers.Serializer):
 class RejectCloseout(serializers.Serializer):
     comment = serializers.CharField()
     new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    # Required (true) when new_due_date is earlier than the current due date.
+    confirm_earlier = serializers.BooleanField(required=False, default=False)
 
 
 class RequestExtension(serializers.Serializer):
@@ -86,6 +88,7 @@ class RequestExtension(serializers.Serializer):
 class Reopen(serializers.Serializer):
     comment = serializers.CharField()
     new_due_date = serializers.DateField()
+    confirm_earlier = serializers.BooleanField(required=False, default=False)
 
 
 SUPERVISE_KINDS = [

@@ -57,6 +57,32 @@ def next_problem_code(batch: Batch) -> str:
     return f"{batch.code_prefix}-{seq:03d}"
 
 
+def measures_follow_due_date(problem: Problem, old, new) -> list[int]:
+    """Keep a problem's unfinished measures within its due date, so that the deadlines on one
+    page agree (an approved extension must not leave measures overdue at the old date).
+    A later date carries along the measures that were due on or after the old date (they were
+    due "with the problem"); an earlier date pulls in every measure due after it. Earlier
+    milestones stay where they are; done measures never move. Returns the moved seqs."""
+    if new is None or old is None or new == old:
+        return []
+    unfinished = problem.measures.exclude(status=MeasureStatus.DONE)
+    if new > old:
+        moving = unfinished.filter(due_date__gte=old, due_date__lt=new)
+    else:
+        moving = unfinished.filter(due_date__gt=new)
+    seqs = sorted(moving.values_list("seq", flat=True))
+    if seqs:
+        moving.update(due_date=new)
+    return seqs
+
+
+def check_measure_due(problem: Problem, due_date, field: str = "due_date"):
+    """No measure may be due after its problem (a long-term problem has no due date)."""
+    if due_date is not None and problem.due_date is not None and due_date > problem.due_date:
+        message = f"措施完成时限不能晚于问题的整改时限（{problem.due_date:%Y-%m-%d}）。"
+        raise InvalidInput(message, {field: [message]})
+
+
 def _check_unit_in_scope(actor, unit, field: str):
     access = access_for(actor)
     if not access.has_role_over(
@@ -191,11 +217,15 @@ def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) 
             )
     reviewers_check(problem, fields)
     changes = {}
+    old_due = problem.due_date
     for name, value in fields.items():
         old = getattr(problem, name)
         if old != value:
             changes[name] = [old, value]
             setattr(problem, name, value)
+    moved = measures_follow_due_date(problem, old_due, problem.due_date)
+    if moved:
+        changes["measures_moved"] = [moved, problem.due_date]
     if cooperating_units is not None:
         old_ids = sorted(problem.cooperating_units.values_list("pk", flat=True))
         new_ids = sorted(u.pk for u in cooperating_units)
@@ -217,6 +247,8 @@ def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) 
         to_state=problem.status,
         changes=changes,
     )
+    if moved:
+        _rescheduled(problem)
     return problem
 
 
@@ -296,6 +328,7 @@ def measure_create(*, actor, problem_id: int, content: str, unit=None, owner=Non
     unit = unit or problem.lead_unit
     _measure_guard(actor, problem, unit)
     _measure_unit_allowed(problem, unit)
+    check_measure_due(problem, due_date)
     seq = (problem.measures.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
     measure = Measure.objects.create(
         problem=problem,
@@ -347,6 +380,8 @@ def measure_update(*, actor, measure_id: int, **fields) -> Measure:
     if "unit" in fields and fields["unit"] != measure.unit:
         _measure_unit_allowed(problem, fields["unit"])
         _measure_guard(actor, problem, fields["unit"])
+    if "due_date" in fields and fields["due_date"] != measure.due_date:
+        check_measure_due(problem, fields["due_date"])
     changes = {}
     for name, value in fields.items():
         old = getattr(measure, name)

@@ -53,6 +53,7 @@ FIELD_LABELS = {
     "next_review_date": _("下次复核日期"),
     "content": _("督办内容"),
     "reply_due_date": _("回复期限"),
+    "confirm_earlier": _("确认提前：新整改时限早于当前整改时限"),
 }
 # Where one field means something specific to an action.
 ACTION_FIELD_LABELS = {
@@ -83,6 +84,8 @@ HELP = {
         "如“15个工作日内”填 15，按法定节假日和调休计算；与整改时限只填一项。"
     ),
     ("approve_list", "due_in_working_days"): _("如“15个工作日内”填 15；与整改时限只填一项。"),
+    ("reject_closeout", "confirm_earlier"): _("新整改时限早于当前时限时须勾选，台账中记为已确认。"),
+    ("reopen", "confirm_earlier"): _("新整改时限早于当前时限时须勾选，台账中记为已确认。"),
     ("approve_list", "due_date"): _("不填则沿用已登记的整改时限。"),
 }
 SELF_CHECK_LABELS = {
@@ -116,7 +119,7 @@ PRIMARY = {
 class Field:
     name: str
     label: str
-    widget: str  # text, textarea, date, select, checkgroup, evidence
+    widget: str  # text, textarea, date, select, checkbox, checkgroup, evidence
     required: bool
     choices: list = field(default_factory=list)  # (value, label, checked)
     help: str = ""
@@ -177,6 +180,10 @@ def action_form(name, *, evidence=(), values=None, errors=None, detail="") -> Ac
             f.widget = "evidence"
             chosen = set(values.getlist(fname)) if hasattr(values, "getlist") else set()
             f.choices = [(str(e.pk), e.file_name, str(e.pk) in chosen) for e in evidence]
+        elif isinstance(sfield, serializers.BooleanField):
+            f.widget = "checkbox"
+            f.required = False
+            f.value = "on" if values.get(fname) == "on" else ""
         elif isinstance(sfield, serializers.ChoiceField):
             f.widget = "select"
             f.choices = [

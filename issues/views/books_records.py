@@ -67,6 +67,10 @@ class FollowUpForm(forms.Form):
         widget=DateInput(),
         help_text=gettext_lazy("结论为“整改不到位”或“反弹”时必填。"),
     )
+    confirm_earlier = forms.BooleanField(
+        label=gettext_lazy("确认提前：重新整改时限早于原整改时限"),
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "fu")

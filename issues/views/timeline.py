@@ -54,6 +54,7 @@ FIELD_LABELS = {
     "content": _("内容"),
     "done_note": _("完成情况"),
     "closed_by": _("销号人"),
+    "confirm_earlier": _("确认提前整改时限"),
 }
 MEASURE_FIELD_LABELS = {
     "status": _("措施状态"),
@@ -175,6 +176,11 @@ def _changes(entry, names: _Names) -> list[Change]:
             kind_label = StepKind(kind).label if kind in StepKind.values else kind
             decision_label = Decision(decision).label if decision in Decision.values else decision
             out.append(Change(str(_("审核")), str(kind_label), str(decision_label)))
+            continue
+        if name == "measures_moved" and isinstance(pair, list) and len(pair) == 2:
+            seqs = "、".join(str(n) for n in pair[0] or [])
+            text = str(_("第%(n)s条") % {"n": seqs})
+            out.append(Change(str(_("措施时限随之调整")), text, _value(name, pair[1], names)))
             continue
         if name == "measure" and entry.action == "measure_update":
             out.append(Change(str(_("措施")), "", _value(name, pair[-1], names)))

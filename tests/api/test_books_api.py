@@ -175,6 +175,7 @@ def test_a_relapsed_follow_up_reopens_the_problem(cast, make_problem, api):
             "findings": "又反弹了",
             "review_date": "2026-03-01",
             "new_due_date": "2026-05-31",
+            "confirm_earlier": True,
         },
         format="json",
     )

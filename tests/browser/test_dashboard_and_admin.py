@@ -268,6 +268,7 @@ def test_it_records_follow_ups_and_regulations(county, as_user, shot):
     reviewer.check("input[name='fu-result'][value='relapsed']")
     reviewer.fill("#id_fu-findings", "作业量统计又回升")
     reviewer.fill("#id_fu-new_due_date", "2026-05-31")
+    reviewer.check("#id_fu-confirm_earlier")  # earlier than the problem's 2026-06-30
     reviewer.get_by_test_id("follow-up-submit").click()
     expect(reviewer.get_by_test_id("status")).to_have_text("整改中")
     expect(reviewer.get_by_test_id("follow-ups")).to_contain_text("反弹")

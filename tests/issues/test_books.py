@@ -29,6 +29,7 @@ def test_a_failed_follow_up_reopens_the_problem_on_the_ledger(cast, make_problem
         review_date=REVIEWED,
         findings="公开栏又停更了",
         new_due_date=NEW_DUE,
+        confirm_earlier=True,  # NEW_DUE is before the problem's 2026-06-30
     )
     problem.refresh_from_db()
     assert (problem.status, problem.reopen_count, problem.due_date) == ("in_progress", 1, NEW_DUE)
@@ -105,6 +106,7 @@ def test_a_failed_reopen_records_no_follow_up(cast, make_problem, monkeypatch):
             review_date=REVIEWED,
             findings="反弹",
             new_due_date=NEW_DUE,
+            confirm_earlier=True,
         )
     assert FollowUpReview.objects.count() == 0 and LedgerEntry.objects.count() == entries
     problem.refresh_from_db()
@@ -198,6 +200,7 @@ def test_follow_ups_and_regulations_show_in_statistics(cast, make_problem):
         review_date=REVIEWED,
         findings="反弹",
         new_due_date=NEW_DUE,
+        confirm_earlier=True,
     )
     summary = stats_summary(visible_problems(cast.admin_a))
     assert (summary["completed"], summary["in_progress"], summary["reopened"]) == (1, 1, 1)

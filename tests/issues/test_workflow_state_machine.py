@@ -115,7 +115,9 @@ INPUTS = {
         },
     ),
     "approve_closeout": body(comment=comments),
-    "reject_closeout": body(comment=comments, new_due_date=dates.map(str)),
+    "reject_closeout": body(
+        comment=comments, new_due_date=dates.map(str), confirm_earlier=st.booleans()
+    ),
     "withdraw_closeout": st.just({}),
     "request_extension": body(
         kind=st.sampled_from(["extend", "long_term", "forever"]),
@@ -128,7 +130,7 @@ INPUTS = {
     "reject_extension": body(comment=comments),
     "to_routine": body(comment=comments),
     "withdraw": body(comment=comments),
-    "reopen": body(comment=comments, new_due_date=dates.map(str)),
+    "reopen": body(comment=comments, new_due_date=dates.map(str), confirm_earlier=st.booleans()),
     "supervise": body(
         kind=st.sampled_from(["urge", "letter", "listed", "interview", "bulletin", "remind"]),
         content=st.sampled_from(["请加快进度", ""]),

@@ -125,7 +125,13 @@ def test_it_reopens_a_relapsed_problem_and_asks_for_what_it_needs(cast, make_pro
     assert "须给出新的整改时限" in response.content.decode()
     assert not FollowUpReview.objects.exists()
     response = client.post(
-        url, {**data, "fu-findings": "食堂台账又停记了", "fu-new_due_date": "2026-05-31"}
+        url,
+        {
+            **data,
+            "fu-findings": "食堂台账又停记了",
+            "fu-new_due_date": "2026-05-31",
+            "fu-confirm_earlier": "on",
+        },
     )
     assert response.status_code == 302
     problem.refresh_from_db()

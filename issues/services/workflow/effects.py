@@ -24,6 +24,7 @@ from issues.models import (
 )
 from issues.selectors.leaders import responsible_leader_check
 from issues.services import inputs
+from issues.services.problems import measures_follow_due_date
 from issues.services.workflow.rules import Context, step_check
 
 S = Status
@@ -34,10 +35,31 @@ def require_due_date(ctx: Context):
         raise InvalidInput("请填写整改时限。", {"due_date": ["请填写整改时限。"]})
 
 
+def move_due_date(ctx: Context, new):
+    """Set the problem's due date; its unfinished measures follow (measures_follow_due_date)."""
+    old = ctx.problem.due_date
+    ctx.set("due_date", new)
+    seqs = measures_follow_due_date(ctx.problem, old, new)
+    if seqs:
+        ctx.changes["measures_moved"] = [seqs, new]
+
+
+def check_earlier_date(ctx: Context, new):
+    """A 退回 or 反弹 date earlier than the current deadline needs `confirm_earlier`; the
+    ledger entry then says it was confirmed (a typo must not silently shorten a deadline)."""
+    current = ctx.problem.due_date
+    if current is None or new is None or new >= current:
+        return
+    if not ctx.data.get("confirm_earlier"):
+        message = f"新整改时限（{new:%Y-%m-%d}）早于当前整改时限（{current:%Y-%m-%d}），请勾选“确认提前”后再提交。"
+        raise InvalidInput(message, {"confirm_earlier": [message]})
+    ctx.changes["confirm_earlier"] = [False, True]
+
+
 def fix_due_date(ctx: Context):
     due = ctx.data.get("due_date")
     if due is not None:
-        ctx.set("due_date", due)
+        move_due_date(ctx, due)
     require_due_date(ctx)
     if ctx.problem.original_due_date is None:
         ctx.set("original_due_date", ctx.problem.due_date)
@@ -178,7 +200,8 @@ def reject_closeout(ctx: Context):
     request.new_due_date = ctx.data.get("new_due_date")
     request.save(update_fields=["rework_requirement", "new_due_date"])
     if request.new_due_date is not None:
-        ctx.set("due_date", request.new_due_date)
+        check_earlier_date(ctx, request.new_due_date)
+        move_due_date(ctx, request.new_due_date)
     ctx.set("rework_count", ctx.problem.rework_count + 1)
     return S.IN_PROGRESS
 
@@ -245,7 +268,7 @@ def approve_extension(ctx: Context):
     if request.kind == ExtensionKind.EXTEND:
         if ctx.problem.original_due_date is None:
             ctx.set("original_due_date", ctx.problem.due_date)
-        ctx.set("due_date", request.requested_due_date)
+        move_due_date(ctx, request.requested_due_date)
         return None
     ctx.set("rectify_type", RectifyType.LONG_TERM)
     ctx.set("next_review_date", request.next_review_date)
@@ -279,7 +302,8 @@ def record_supervision(ctx: Context, kind, content, reply_due_date=None) -> Supe
 
 
 def reopen(ctx: Context):
-    ctx.set("due_date", ctx.data["new_due_date"])
+    check_earlier_date(ctx, ctx.data["new_due_date"])
+    move_due_date(ctx, ctx.data["new_due_date"])
     ctx.set("reopen_count", ctx.problem.reopen_count + 1)
     ctx.set("closed_at", None)
     ctx.set("closed_by", None)
