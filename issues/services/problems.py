@@ -238,7 +238,12 @@ def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) 
     if not changes:
         return problem
     # Only what this edit changed: a column another writer moved meanwhile keeps its value.
-    problem.save(update_fields=[*(n for n in changes if n != "cooperating_units"), "updated_at"])
+    problem.save(
+        update_fields=[
+            *(n for n in changes if n not in ("cooperating_units", "measures_moved")),
+            "updated_at",
+        ]
+    )
     ledger_append(
         problem=problem,
         actor=actor,
