@@ -6,13 +6,14 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from issues.models import OVERDUE_STATES, Evidence, RequestType, ReviewStep
+from issues.models import OVERDUE_STATES, Evidence, RequestStatus, RequestType, ReviewStep
 from issues.selectors.deadlines import measure_is_overdue
 from issues.selectors.problems import problem_list
+from issues.selectors.signers import SEPARATION_RULE, describe_step
 from issues.services.problems import may_edit_measure, may_edit_problem, may_report
 from issues.services.supervision import may_reply
 from issues.services.workdays import working_days_note
-from issues.services.workflow import allowed_actions
+from issues.services.workflow import allowed_actions, step_refusal
 from issues.views.actions import action_form, next_action, offered
 from issues.views.books_common import optional_url
 from issues.views.books_records import problem_books_context
@@ -38,7 +39,7 @@ def load_problem(user, pk):
     return get_object_or_404(qs, pk=pk)
 
 
-def _requests(problem):
+def _requests(problem, user):
     steps = ReviewStep.objects.select_related("reviewer").order_by("position")
     requests = list(
         problem.requests.select_related("applicant")
@@ -48,6 +49,13 @@ def _requests(problem):
     for request in requests:
         request.current = request.current_step()
         request.is_closeout = request.request_type == RequestType.CLOSEOUT
+        if request.status == RequestStatus.PENDING:
+            # Who may sign each open step, and why this user may not sign the current one.
+            for step in request.steps.all():
+                if not step.decision:
+                    step.signers = describe_step(problem, step.step_kind)
+            request.refusal = step_refusal(request, user)
+            request.separation_rule = SEPARATION_RULE
     return requests
 
 
@@ -152,7 +160,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         if reporting
         else None,
         "evidence_form_open": "evidence" in forms or open_name == "evidence",
-        "requests": _requests(problem),
+        "requests": _requests(problem, user),
         "supervisions": supervisions,
         "timeline": timeline(entries.order_by("seq")),
         "action_forms": action_forms,

@@ -34,6 +34,7 @@ __all__ = [
     "DUE_DATE_ACTIONS",
     "allowed_actions",
     "decidable_step",
+    "step_refusal",
     "may_decide_kind",
     "pending_request",
     "perform_action",
@@ -151,3 +152,16 @@ def decidable_step(request: ReviewRequest, user) -> ReviewStep | None:
         return step_check(ctx, request)
     except (InvalidTransition, ActionForbidden):
         return None
+
+
+def step_refusal(request: ReviewRequest, user) -> str | None:
+    """Why `user` may not decide `request`'s current step now (None: they may), in the words
+    the approve/reject actions would answer with — for the problem page."""
+    if request.status != RequestStatus.PENDING:
+        return None
+    ctx = Context(problem=request.problem, actor=user, access=access_for(user))
+    try:
+        step_check(ctx, request)
+    except (InvalidTransition, ActionForbidden) as exc:
+        return exc.detail
+    return None
