@@ -1,5 +1,6 @@
 """Notification endpoints of SPEC §9, plus e-mail preferences and unit webhooks."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -10,6 +11,7 @@ from issues.selectors.scope import scope_units
 
 from . import selectors, services
 from .models import Notification, WebhookDelivery, WebhookEndpoint
+from .webhook_http import FAILURE_LABELS
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -95,6 +97,13 @@ class WebhookSerializer(serializers.ModelSerializer):
             fields["unit"].queryset = scope_units(request.user)
         return fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not services.may_manage_webhooks(request.user, instance.unit):
+            data["url"] = services.mask_url(instance.url)  # robot tokens: managers only
+        return data
+
 
 class WebhookListView(generics.ListCreateAPIView):
     """Per-unit webhooks (JSON signed with HMAC-SHA256, or DingTalk/WeCom robot text)."""
@@ -133,11 +142,23 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "attempts",
             "next_attempt_at",
             "last_status",
+            "failure",
             "last_error",
             "created_at",
             "sent_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("manager"):
+            # Unit staff see what kind of failure it was; the detail (addresses, ports,
+            # refused connections) only the unit's managers.
+            label = FAILURE_LABELS.get(instance.failure)
+            data["last_error"] = (
+                str(label) if label else ("发送失败" if instance.last_error else "")
+            )
+        return data
 
 
 class WebhookDeliveryListView(generics.ListAPIView):
@@ -148,4 +169,15 @@ class WebhookDeliveryListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return WebhookDelivery.objects.none()
-        return selectors.webhook_deliveries(self.request.user, self.kwargs["pk"])
+        self.endpoint = get_object_or_404(
+            selectors.visible_webhooks(self.request.user), pk=self.kwargs["pk"]
+        )
+        return selectors.webhook_deliveries(self.request.user, self.endpoint.pk)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        endpoint = getattr(self, "endpoint", None)
+        context["manager"] = endpoint is not None and services.may_manage_webhooks(
+            self.request.user, endpoint.unit
+        )
+        return context

@@ -233,6 +233,9 @@ class WebhookDelivery(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A generic class of the last failure (webhook_http.FAILURE_LABELS), what unit staff see;
+    # last_error holds the detail, for the unit's managers.
+    failure = models.CharField(max_length=20, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,7 @@
 """Writes behind the notification API: read marks, e-mail opt-outs, unit webhooks."""
 
+import urllib.parse
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,6 +10,7 @@ from issues.models import Role
 from issues.selectors.scope import access_for
 
 from .models import EmailOptOut, Notification, WebhookEndpoint
+from .webhook_http import url_problem
 
 EMAIL_KINDS = (
     "due_soon",
@@ -69,18 +72,49 @@ def may_manage_webhooks(actor, unit) -> bool:
     )
 
 
-def webhook_create(*, actor, unit, url: str, secret: str, format: str = "json") -> WebhookEndpoint:
+def _check_url(url: str) -> None:
+    problem = url_problem(url)
+    if problem:
+        raise InvalidInput(problem, {"url": [problem]})
+
+
+def webhook_create(
+    *, actor, unit, url: str, secret: str, format: str = "json", is_active: bool = True
+) -> WebhookEndpoint:
     if not may_manage_webhooks(actor, unit):
         raise ActionForbidden("只有整改办管理员或本单位联络员可以配置 Webhook。")
-    if not url.startswith(("https://", "http://")):
-        raise InvalidInput("地址须以 http:// 或 https:// 开头。", {"url": ["地址无效。"]})
-    return WebhookEndpoint.objects.create(unit=unit, url=url, secret=secret, format=format)
+    _check_url(url)
+    return WebhookEndpoint.objects.create(
+        unit=unit, url=url, secret=secret, format=format, is_active=is_active
+    )
+
+
+WEBHOOK_EDITABLE = frozenset({"url", "secret", "format", "is_active"})
 
 
 def webhook_update(*, actor, endpoint: WebhookEndpoint, **fields) -> WebhookEndpoint:
+    """The same checks as on create; the unit of an endpoint does not change."""
     if not may_manage_webhooks(actor, endpoint.unit):
         raise ActionForbidden("只有整改办管理员或本单位联络员可以配置 Webhook。")
+    unit = fields.pop("unit", endpoint.unit)
+    if unit != endpoint.unit:
+        raise InvalidInput("不能把推送地址移到其他单位。", {"unit": ["不能修改单位。"]})
+    unknown = set(fields) - WEBHOOK_EDITABLE
+    if unknown:
+        raise InvalidInput("不能修改这些字段。", {name: ["不能修改。"] for name in sorted(unknown)})
+    if "url" in fields:
+        _check_url(fields["url"])
     for name, value in fields.items():
         setattr(endpoint, name, value)
     endpoint.save()
     return endpoint
+
+
+def mask_url(url: str) -> str:
+    """The URL with its query values hidden (robot access tokens live there)."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.query:
+        return url
+    names = [name for name, _ in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
+    query = "&".join(f"{name}=***" for name in names) or "***"
+    return urllib.parse.urlunsplit(parts._replace(query=query))

@@ -11,14 +11,13 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import webhook_http
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookFormat
 
 logger = logging.getLogger(__name__)
@@ -32,7 +31,6 @@ BACKOFF = [
 ]
 MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = dt.timedelta(minutes=10)
-TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Tracker-Signature"
 TIMESTAMP_HEADER = "X-Tracker-Timestamp"
 
@@ -101,20 +99,14 @@ def queue_for_reminder(reminder, notification) -> int:
 def post(endpoint: WebhookEndpoint, payload: dict, event_key: str) -> int:
     body = json.dumps(render(endpoint, payload), ensure_ascii=False).encode()
     timestamp_ms = int(time.time() * 1000)
-    request = urllib.request.Request(
-        endpoint_url(endpoint, timestamp_ms),
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            TIMESTAMP_HEADER: str(timestamp_ms),
-            SIGNATURE_HEADER: sign(endpoint.secret, str(timestamp_ms), body),
-            "Idempotency-Key": event_key,
-            "User-Agent": "zhenggai-taizhang-webhook/1",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-        return response.status
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        TIMESTAMP_HEADER: str(timestamp_ms),
+        SIGNATURE_HEADER: sign(endpoint.secret, str(timestamp_ms), body),
+        "Idempotency-Key": event_key,
+        "User-Agent": "zhenggai-taizhang-webhook/1",
+    }
+    return webhook_http.post(endpoint_url(endpoint, timestamp_ms), body, headers)
 
 
 def webhook_deliver(delivery_id: int) -> bool:
@@ -127,17 +119,22 @@ def webhook_deliver(delivery_id: int) -> bool:
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     try:
         status = post(delivery.endpoint, delivery.payload, delivery.event_key)
-    except urllib.error.HTTPError as exc:
-        return _failed(delivery, f"HTTP {exc.code}", exc.code)
-    except Exception as exc:  # network errors, timeouts
-        return _failed(delivery, f"{type(exc).__name__}: {exc}", None)
+    except webhook_http.WebhookError as exc:
+        return _failed(delivery, exc.kind, exc.detail, exc.status)
+    except Exception as exc:  # a bug, not the network: still recorded, still retried
+        logger.exception("webhook %s: unexpected error", delivery_id)
+        return _failed(delivery, "network", f"{type(exc).__name__}: {exc}", None)
     WebhookDelivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
-        state=DeliveryState.SENT, sent_at=timezone.now(), last_status=status, last_error=""
+        state=DeliveryState.SENT,
+        sent_at=timezone.now(),
+        last_status=status,
+        last_error="",
+        failure="",
     )
     return True
 
 
-def _failed(delivery: WebhookDelivery, error: str, status: int | None) -> bool:
+def _failed(delivery: WebhookDelivery, kind: str, error: str, status: int | None) -> bool:
     attempts = delivery.attempts
     if attempts >= MAX_ATTEMPTS:
         state, next_at = DeliveryState.FAILED, delivery.next_attempt_at
@@ -145,7 +142,11 @@ def _failed(delivery: WebhookDelivery, error: str, status: int | None) -> bool:
         state, next_at = DeliveryState.PENDING, timezone.now() + BACKOFF[attempts - 1]
     logger.warning("webhook %s attempt %s failed: %s", delivery.pk, attempts, error)
     WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
-        state=state, next_attempt_at=next_at, last_error=error[:2000], last_status=status
+        state=state,
+        next_attempt_at=next_at,
+        last_error=error[:2000],
+        last_status=status,
+        failure=kind,
     )
     return False
 

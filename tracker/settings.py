@@ -5,6 +5,7 @@ e-mail to the console. Every production value comes from an environment variable
 malformed value fails loudly at start-up (django-environ's strict parsing).
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -282,3 +283,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 EMAIL_DIGEST_HOUR = env.int("EMAIL_DIGEST_HOUR", default=8)
+# Reminders and messages (issue 12): a mail server or a webhook receiver never holds a worker
+# or the embedded loop longer than these; webhooks go only to public https addresses unless
+# allowed here (tests, intranets).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)  # seconds per SMTP operation
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)  # seconds, connect+send+read
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(net.strip()))
+    for net in env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+    if net.strip()
+]
+DELIVERY_THREADS = env.int("DELIVERY_THREADS", default=4)  # embedded loop: parallel sends
+REMINDER_CYCLE_BUDGET_SECONDS = env.float("REMINDER_CYCLE_BUDGET_SECONDS", default=30.0)

@@ -38,6 +38,9 @@ def stack():
         REMINDER_SCAN_INTERVAL_SECONDS=str(SCAN_INTERVAL_SECONDS),
         STACK_WEB_WORKERS="2",
         STACK_WORKER_CONCURRENCY="2",
+        # The webhook sink listens on http://127.0.0.1 (refused by default).
+        WEBHOOK_ALLOW_HTTP="true",
+        WEBHOOK_ALLOW_PRIVATE="true",
     )
     try:
         stack.start()

@@ -80,8 +80,16 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver():
-    """A real HTTP server on 127.0.0.1 (a free port) that records every POST.
+def local_webhooks(settings):
+    """Webhooks may go to http://127.0.0.1 (refused by default: https and public addresses)."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def receiver(local_webhooks):
+    """A real HTTP server on 127.0.0.1 (a free port) that records every POST; the settings
+    allow plain http to a loopback address for the test that uses it.
 
     receiver.url, receiver.received (list of path/headers/body), receiver.status (the answer,
     200 by default), receiver.statuses (one-off answers, consumed first).

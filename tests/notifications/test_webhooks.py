@@ -216,7 +216,9 @@ def test_a_receiver_that_recovers_gets_the_delivery_once(
     assert len({json.loads(b)["event"] for b in bodies}) == 1
 
 
-def test_an_unreachable_receiver_is_recorded_and_retried(run_cycle, cast, problem, _today):
+def test_an_unreachable_receiver_is_recorded_and_retried(
+    run_cycle, cast, problem, local_webhooks, _today
+):
     import socket
 
     with socket.socket() as s:  # a port nothing listens on
@@ -232,6 +234,7 @@ def test_an_unreachable_receiver_is_recorded_and_retried(run_cycle, cast, proble
     assert (delivery.state, delivery.attempts) == ("pending", 1)
     assert delivery.last_status is None
     assert "Connection" in delivery.last_error or "refused" in delivery.last_error
+    assert delivery.failure == "connect"
 
 
 def test_a_due_delivery_is_queued_once_until_a_retry_or_the_lease(
