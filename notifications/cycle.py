@@ -1,12 +1,15 @@
-"""One reminder cycle: recover, scan, dispatch. Beat rings it; run_reminders loops it."""
+"""One reminder cycle: recover, scan, choose what to deliver. Records only; beat rings it
+through tasks.scan_reminders (which queues the deliveries), run_reminders loops it (and
+delivers inline, bounded)."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
 
 from issues.services.reporting import report_periods_open
 
 from .delivery import reminders_dispatch, reminders_recover
+from .email import emails_retry
 from .reporting import report_reminders_scan
 from .scan import reminders_scan
 from .webhooks import webhooks_dispatch
@@ -21,9 +24,14 @@ class CycleResult:
     errors: int
     queued: int
     webhooks_queued: int
+    emails_retried: int = 0
+    reminder_ids: list[int] = field(default_factory=list, repr=False)
+    webhook_ids: list[int] = field(default_factory=list, repr=False)
 
     def as_dict(self):
-        return asdict(self)
+        data = asdict(self)
+        del data["reminder_ids"], data["webhook_ids"]
+        return data
 
 
 def reminders_cycle(*, now=None) -> CycleResult:
@@ -42,4 +50,7 @@ def reminders_cycle(*, now=None) -> CycleResult:
         errors=scan.errors,
         queued=len(queued),
         webhooks_queued=len(hooks),
+        emails_retried=emails_retry(now),
+        reminder_ids=queued,
+        webhook_ids=hooks,
     )

@@ -10,8 +10,6 @@ which closes the remaining window (crash after sending, before marking) for that
 import datetime as dt
 import logging
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -83,9 +81,11 @@ def reminder_deliver(reminder_id: int) -> bool:
                 "body": f"{problem.code} {problem.title}",
             },
         )
-        if reminder.kind == ReminderKind.ESCALATED:
-            email.send_immediately(notification)
         webhooks.queue_for_reminder(reminder, notification)
+        if reminder.kind == ReminderKind.ESCALATED:
+            # Never raises: a mail outage is recorded on the notification and retried, and
+            # the in-app notification and the webhook above do not wait for it.
+            email.send_immediately(notification)
     except Exception as exc:
         logger.exception("delivering reminder %s failed", reminder_id)
         state = ReminderState.FAILED if reminder.attempts >= MAX_ATTEMPTS else ReminderState.PENDING
@@ -114,10 +114,9 @@ def reminders_recover(now=None) -> int:
 
 
 def reminders_dispatch(now=None, limit: int = 5000) -> list[int]:
-    """Queue a delivery task for each pending reminder not queued within the lease (a lost
-    broker message is queued again by the next scan; the claim makes the duplicate harmless)."""
-    from .tasks import deliver_reminder
-
+    """The pending reminders to deliver now, marked as queued: those not queued within the
+    lease (a lost broker message is queued again by a later cycle; the claim makes the
+    duplicate harmless). Records only: tasks.py queues or runs their deliveries."""
     now = now or timezone.now()
     ids = list(
         Reminder.objects.filter(state=ReminderState.PENDING)
@@ -127,8 +126,6 @@ def reminders_dispatch(now=None, limit: int = 5000) -> list[int]:
     )
     if ids:
         Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
-    for reminder_id in ids:
-        transaction.on_commit(lambda rid=reminder_id: deliver_reminder.delay(rid))
     return ids
 
 
@@ -188,7 +185,3 @@ def _all_recorded(problem_id: int, due) -> bool:
         elif (d.target, d.kind, d.level, d.due_date) not in made:
             return False
     return True
-
-
-def site_link(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path

@@ -143,6 +143,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The immediate e-mail (escalations): failures are counted and retried by the cycle; after
+    # the last attempt the notification waits for the daily digest, which retries on its own.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_next_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -175,19 +180,32 @@ class EmailOptOut(models.Model):
         return f"{self.user_id} {self.kind}"
 
 
+class DigestState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
 class DigestLog(models.Model):
-    """One e-mail digest per recipient per local day."""
+    """One e-mail digest per recipient per local day: claimed by compare-and-set, marked sent
+    only after the mail server accepted it; a failure is retried with backoff, then `failed`."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=DigestState, default=DigestState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_a_day")]
 
     def __str__(self):
-        return f"{self.user_id} {self.day}"
+        return f"{self.user_id} {self.day} {self.state}"
 
 
 class WebhookFormat(models.TextChoices):

@@ -9,32 +9,9 @@ from issues.exceptions import ActionForbidden, InvalidInput, NotFound
 from issues.models import Role
 from issues.selectors.scope import access_for
 
+from .kinds import EMAIL_KINDS
 from .models import EmailOptOut, Notification, WebhookEndpoint
 from .webhook_http import url_problem
-
-EMAIL_KINDS = (
-    "due_soon",
-    "due_today",
-    "overdue",
-    "escalated",
-    "review_pending",
-    "report_due",
-    "report_late",
-    "report_chase",
-    "assign",
-    "approve_list",
-    "return_list",
-    "request_closeout",
-    "request_extension",
-    "approve_closeout",
-    "approve_extension",
-    "reject_closeout",
-    "reject_extension",
-    "closed",
-    "extended",
-    "supervise",
-    "reopen",
-)
 
 
 def notification_mark_read(*, user, notification_id: int) -> Notification:

@@ -13,11 +13,11 @@ import logging
 import time
 import urllib.parse
 
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from . import webhook_http
+from .links import site_link
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookFormat
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,6 @@ def endpoint_url(endpoint: WebhookEndpoint, timestamp_ms: int) -> str:
 
 def queue_for_reminder(reminder, notification) -> int:
     """One delivery per endpoint of the lead unit and event (not per recipient)."""
-    from .delivery import site_link
-
     endpoints = list(
         WebhookEndpoint.objects.filter(unit_id=reminder.problem.lead_unit_id, is_active=True)
     )
@@ -154,9 +152,8 @@ def _failed(delivery: WebhookDelivery, kind: str, error: str, status: int | None
 def webhooks_dispatch(now=None, limit: int = 1000) -> list[int]:
     """Recover stale claims, then queue each delivery whose attempt is due and that has no task
     in the queue for it: never queued, a retry scheduled since it was queued, or queued longer
-    than the lease ago (a lost broker message; the claim makes a duplicate harmless)."""
-    from .tasks import deliver_webhook
-
+    than the lease ago (a lost broker message; the claim makes a duplicate harmless).
+    Records only: tasks.py queues or runs the deliveries."""
     now = now or timezone.now()
     stale = WebhookDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=now - LEASE)
     # A crash counts as an attempt: a delivery that keeps killing its worker ends `failed`.
@@ -176,6 +173,4 @@ def webhooks_dispatch(now=None, limit: int = 1000) -> list[int]:
     )
     if ids:
         WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-    for delivery_id in ids:
-        transaction.on_commit(lambda did=delivery_id: deliver_webhook.delay(did))
     return ids

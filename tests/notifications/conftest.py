@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connections
 
-from notifications import cycle
+from notifications import tasks
 from tracker.celery import app as celery_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,7 +54,7 @@ def run_cycle(django_capture_on_commit_callbacks):
 
     def run():
         with django_capture_on_commit_callbacks(execute=True):
-            return cycle.reminders_cycle()
+            return tasks.run_cycle()
 
     return run
 

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from notifications import tasks
-from notifications.cycle import reminders_cycle
 from notifications.models import Notification, Reminder
 from tracker.celery import app
 
@@ -131,7 +130,7 @@ def test_deliveries_are_queued_only_after_commit(cast, make_problem, _today):
         from django.db import transaction
 
         with transaction.atomic():
-            result = reminders_cycle()
+            result = tasks.run_cycle()
             assert result.queued == 2
             delay.assert_not_called()
     # pytest-django's test transaction never commits: the callbacks were only registered.
@@ -210,7 +209,7 @@ def test_a_real_worker_on_redis_delivers_a_reminder_end_to_end(cast, make_proble
     # The worker needs a clock that moves (timers, result polling): travel with tick=True.
     with time_machine.travel(at(dt.date(2026, 3, 11)), tick=True):
         with real_worker():
-            result = reminders_cycle()  # autocommit: on_commit → deliver_reminder.delay → Redis
+            result = tasks.run_cycle()  # autocommit: on_commit → deliver_reminder.delay → Redis
             assert result.queued == 2
             assert not app.conf.task_always_eager
             delivered = wait_until(

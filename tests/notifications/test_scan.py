@@ -5,7 +5,7 @@ import pytest
 
 from issues.models import Problem, SupervisionAction
 from issues.services.workflow import perform_action
-from notifications import cycle
+from notifications import tasks
 from notifications.models import Notification, Reminder
 from notifications.scan import reminders_scan
 
@@ -22,7 +22,7 @@ def run_cycle(django_capture_on_commit_callbacks):
 
     def run():
         with django_capture_on_commit_callbacks(execute=True):
-            return cycle.reminders_cycle()
+            return tasks.run_cycle()
 
     return run
 

@@ -39,10 +39,13 @@ class _Server(BaseHTTPRequestHandler):
         if behaviour == "hang":
             time.sleep(5)
         elif behaviour == "drip":  # a byte every 0.3 s: each read is quick, the whole is not
-            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(0.3)
+            try:
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass  # the client hung up at its deadline, as it should
             return
         self.send_response(self.server.status)
         if self.server.location:
