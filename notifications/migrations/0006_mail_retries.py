@@ -11,7 +11,7 @@ def digests_before_this_were_sent(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0004_webhook_failure_class'),
+        ('notifications', '0005_webhook_failure_class'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_scan_failures_and_escalation_state'),
+        ('notifications', '0004_report_notice'),
     ]
 
     operations = [
