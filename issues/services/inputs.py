@@ -70,11 +70,22 @@ class RequestExtension(serializers.Serializer):
     progress_so_far = serializers.CharField(required=False, allow_blank=True, default="")
     stage_goal = serializers.CharField(required=False, allow_blank=True, default="")
     next_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    # "延期N个工作日": counted from the current due date (SPEC §12 working days).
+    extend_working_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_WORKING_DAYS
+    )
 
     def validate(self, attrs):
         errors = {}
-        if attrs["kind"] == ExtensionKind.EXTEND and not attrs.get("requested_due_date"):
-            errors["requested_due_date"] = ["延期申请须填写申请延至日期。"]
+        days = attrs.get("extend_working_days")
+        if (
+            attrs["kind"] == ExtensionKind.EXTEND
+            and not attrs.get("requested_due_date")
+            and not days
+        ):
+            errors["requested_due_date"] = ["延期申请须填写申请延至日期或延期工作日数。"]
+        if days and attrs.get("requested_due_date"):
+            errors["extend_working_days"] = ["申请延至日期和延期工作日数只能填写一项。"]
         if attrs["kind"] == ExtensionKind.LONG_TERM:
             if not attrs.get("stage_goal"):
                 errors["stage_goal"] = ["转长期坚持须填写阶段目标。"]

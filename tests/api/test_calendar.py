@@ -144,3 +144,31 @@ def test_the_problem_page_shows_working_days_left(client, cast, make_problem):
         client.force_login(cast.admin_a)
         page = client.get(f"/problems/{problem.pk}/").content.decode()
     assert "还有4个工作日" in page
+
+
+def test_an_extension_may_be_asked_in_working_days(api, cast, make_problem):
+    problem = make_problem("in_progress", due_date=dt.date(2026, 9, 30))
+    with at((2026, 9, 1)):
+        response = api(cast.admin_a).post(
+            f"/api/v1/problems/{problem.pk}/actions/request_extension/",
+            {"kind": "extend", "reason": "汛期施工受阻", "extend_working_days": 4},
+            "json",
+        )
+    assert response.status_code == 200, response.json()
+    requests = api(cast.admin_a).get(f"/api/v1/problems/{problem.pk}/requests/").json()
+    assert requests["results"][0]["requested_due_date"] == "2026-10-12"  # across 国庆
+
+
+def test_an_extension_takes_a_date_or_working_days_not_both(api, cast, make_problem):
+    problem = make_problem("in_progress")
+    response = api(cast.admin_a).post(
+        f"/api/v1/problems/{problem.pk}/actions/request_extension/",
+        {
+            "kind": "extend",
+            "reason": "理由",
+            "extend_working_days": 4,
+            "requested_due_date": "2026-07-30",
+        },
+        "json",
+    )
+    assert_error(response, 400, "validation_error", "extend_working_days")

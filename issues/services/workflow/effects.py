@@ -25,6 +25,7 @@ from issues.models import (
 from issues.selectors.leaders import responsible_leader_check
 from issues.services import inputs
 from issues.services.problems import measures_follow_due_date
+from issues.services.workdays import add_working_days
 from issues.services.workflow.rules import Context, step_check
 
 S = Status
@@ -240,6 +241,9 @@ def request_extension(ctx: Context):
     )
     if data["kind"] == ExtensionKind.EXTEND:
         requested = data["requested_due_date"]
+        if data.get("extend_working_days"):
+            start = p.due_date or timezone.localdate()
+            requested = add_working_days(start, data["extend_working_days"])
         if p.due_date is not None and requested <= p.due_date:
             raise InvalidInput(
                 "申请延至日期须晚于当前整改时限。",
