@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import LedgerEntry
+from .models import LedgerCheckpoint, LedgerEntry
 
 
 @admin.register(LedgerEntry)
@@ -43,6 +43,38 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     def changes_pretty(self, obj):
         text = json.dumps(obj.changes, ensure_ascii=False, indent=2, sort_keys=True)
         return format_html("<pre>{}</pre>", text)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerCheckpoint)
+class LedgerCheckpointAdmin(admin.ModelAdmin):
+    """Signed checkpoints, read-only: they are taken by the daily job or the API, never here."""
+
+    list_display = ("code", "seq", "created_at", "key_id", "witness_status")
+    fields = (
+        "code",
+        "seq",
+        "head_hash",
+        "created_at",
+        "key_id",
+        "signature",
+        "witness_status",
+        "witness_error",
+    )
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+
+    @admin.display(description=_("台账校验码"))
+    def code(self, obj):
+        return obj.code
 
     def has_add_permission(self, request):
         return False

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .signing import checkpoint_code
+
 
 class AppendOnlyError(Exception):
     """Raised when code tries to change or remove a ledger entry."""
@@ -72,3 +74,37 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("ledger entries are append-only")
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed statement "entry #seq of the chain has hash head_hash" (ledger.signing).
+
+    The key that signs it is not in the database, so whoever rewrites the database can make no
+    new checkpoint that matches a rewritten chain; a code printed from one (台账校验码) stays
+    checkable even if this row is deleted or altered. The signed columns are guarded by
+    triggers; the witness columns record the push to an outside witness and may change.
+    """
+
+    seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=128)
+    witness_status = models.CharField(max_length=10, blank=True)  # "", "sent", "failed"
+    witness_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The list (newest first) and "is there one today?" of the daily checkpoint.
+            models.Index(fields=["created_at"], name="ledger_checkpoint_created"),
+        ]
+        verbose_name = _("台账校验点")
+        verbose_name_plural = _("台账校验点")
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return checkpoint_code(self.seq, self.signature)

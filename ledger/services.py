@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import LedgerEntry, LedgerHead
+from .signing import code_matches, parse_code
 
 GENESIS_HASH = "0" * 64
 # What json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":")) does, with
@@ -171,14 +172,32 @@ class VerifyResult:
     ok: bool
     entries: int
     first_bad_seq: int | None
+    checkpoint_ok: bool | None = None  # None: no checkpoint was asked about
 
 
-def ledger_verify(*, chunk_size: int = 2000) -> VerifyResult:
-    """Recompute the whole chain; report the first entry whose hash or link does not hold."""
-    prev = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    rows = LedgerEntry.objects.order_by("seq").values_list(*LEDGER_COLUMNS)
+@dataclass
+class _Walk:
+    entries: int
+    first_bad_seq: int | None
+    hash_at: str | None  # the chain's hash at `want_seq`, if the walk got that far intact
+
+
+def ledger_walk(
+    *,
+    want_seq: int | None = None,
+    after_seq: int = 0,
+    after_hash: str = GENESIS_HASH,
+    chunk_size: int = 2000,
+) -> _Walk:
+    """Recompute the chain after entry `after_seq` (whose hash the caller vouches for: the
+    start, or a signed checkpoint) to the head; stop at the first entry that does not hold."""
+    prev = after_hash
+    expected_seq = after_seq + 1
+    count = after_seq
+    hash_at = after_hash if want_seq == after_seq else None
+    rows = (
+        LedgerEntry.objects.filter(seq__gt=after_seq).order_by("seq").values_list(*LEDGER_COLUMNS)
+    )
     for row in rows.iterator(chunk_size=chunk_size):
         (
             seq,
@@ -207,11 +226,33 @@ def ledger_verify(*, chunk_size: int = 2000) -> VerifyResult:
             prev_hash=prev_hash,
         )
         if seq != expected_seq or prev_hash != prev or recomputed != h:
-            return VerifyResult(ok=False, entries=count, first_bad_seq=seq)
+            return _Walk(entries=count, first_bad_seq=seq, hash_at=hash_at)
+        if seq == want_seq:
+            hash_at = h
         prev = h
         expected_seq += 1
     head = LedgerHead.objects.filter(id=1).first()
     if head is not None and (head.seq != count or (count and head.hash != prev)):
         # Entries were removed from the end behind the triggers' back.
-        return VerifyResult(ok=False, entries=count, first_bad_seq=count + 1)
-    return VerifyResult(ok=True, entries=count, first_bad_seq=None)
+        return _Walk(entries=count, first_bad_seq=count + 1, hash_at=hash_at)
+    return _Walk(entries=count, first_bad_seq=None, hash_at=hash_at)
+
+
+def ledger_verify(*, checkpoint: str | None = None, chunk_size: int = 2000) -> VerifyResult:
+    """Recompute the whole chain; report the first entry whose hash or link does not hold.
+
+    With `checkpoint` (a 台账校验码, see ledger.checkpoints), also whether the chain still holds
+    exactly the head that code was signed for; a malformed code raises signing.InvalidCode.
+    """
+    want = parse_code(checkpoint) if checkpoint is not None else None
+    walk = ledger_walk(want_seq=want[0] if want else None, chunk_size=chunk_size)
+    result = VerifyResult(
+        ok=walk.first_bad_seq is None, entries=walk.entries, first_bad_seq=walk.first_bad_seq
+    )
+    if want is not None:
+        # The chain is intact up to that seq, and our key signs its hash there to this code.
+        seq, code_hex = want
+        result.checkpoint_ok = walk.hash_at is not None and code_matches(
+            code_hex, seq, walk.hash_at
+        )
+    return result

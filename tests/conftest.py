@@ -83,6 +83,12 @@ def _today():
 
 
 @pytest.fixture(autouse=True)
+def _ledger_signing_key(settings):
+    """A fixed checkpoint key: tests never create the embedded key file under var/."""
+    settings.LEDGER_SIGNING_KEY = "5a" * 32
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings):
     path = tempfile.mkdtemp(prefix="tracker-media-")
     settings.MEDIA_ROOT = path

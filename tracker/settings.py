@@ -6,10 +6,12 @@ malformed value fails loudly at start-up (django-environ's strict parsing).
 """
 
 import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -273,6 +275,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=30),
         "options": {"expires": 30 * 60 * 0.9},
     },
+    # Hourly, but at most one checkpoint a day: a beat that was down at midnight catches up.
+    "ledger-checkpoint": {
+        "task": "ledger.tasks.take_daily_checkpoint",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 60 * 60 * 0.9},
+    },
 }
 
 LOGGING = {
@@ -297,3 +305,18 @@ WEBHOOK_ALLOWED_NETWORKS = [
 ]
 DELIVERY_THREADS = env.int("DELIVERY_THREADS", default=4)  # embedded loop: parallel sends
 REMINDER_CYCLE_BUDGET_SECONDS = env.float("REMINDER_CYCLE_BUDGET_SECONDS", default=30.0)
+
+# --- The ledger's signed checkpoints (docs/ledger-threat-model.md). ---
+# The Ed25519 private seed as 64 hex digits. It must NOT live in the database or beside its
+# backups; production sets it from a secret store. Empty: a key file under var/ (created once).
+LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
+if LEDGER_SIGNING_KEY and not re.fullmatch(r"[0-9a-fA-F]{64}", LEDGER_SIGNING_KEY):
+    raise ImproperlyConfigured("LEDGER_SIGNING_KEY must be 64 hex digits (32 random bytes)")
+LEDGER_SIGNING_KEY_FILE = env.path(
+    "LEDGER_SIGNING_KEY_FILE", default=str(VAR_DIR / "ledger-signing.key")
+)
+# An outside witness that receives every new checkpoint as signed JSON (empty: none).
+LEDGER_WITNESS_URL = env.str("LEDGER_WITNESS_URL", default="")
+if LEDGER_WITNESS_URL and not re.match(r"https?://[^/\s]+", LEDGER_WITNESS_URL):
+    raise ImproperlyConfigured("LEDGER_WITNESS_URL must be an http:// or https:// URL")
+LEDGER_WITNESS_TIMEOUT_SECONDS = env.float("LEDGER_WITNESS_TIMEOUT_SECONDS", default=5.0)

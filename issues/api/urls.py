@@ -15,9 +15,9 @@ from issues.api import (
     supervision,
 )
 from issues.api import reporting as reporting_api
-from issues.api.permissions import IsOfficeMember
+from issues.api.permissions import IsOfficeMember, OfficeReadsRootOfficeAdminWrites
 from issues.selectors.scope import visible_problems
-from ledger.api import LedgerVerifyView, ProblemLedgerView
+from ledger.api import LedgerCheckpointListView, LedgerVerifyView, ProblemLedgerView
 
 app_name = "api"
 
@@ -98,5 +98,12 @@ urlpatterns = [
         "ledger/verify/",
         LedgerVerifyView.as_view(permission_classes=[IsAuthenticated, IsOfficeMember]),
         name="ledger-verify",
+    ),
+    path(
+        "ledger/checkpoints/",
+        LedgerCheckpointListView.as_view(
+            permission_classes=[IsAuthenticated, OfficeReadsRootOfficeAdminWrites]
+        ),
+        name="ledger-checkpoints",
     ),
 ]

@@ -38,7 +38,7 @@ def test_it_verifies_the_chain_for_office_roles(cast, api, make_problem):
     for user in (cast.oa, cast.rev, cast.root):
         r = api(user).get("/api/v1/ledger/verify/")
         assert r.status_code == 200
-        assert r.json() == {"ok": True, "entries": 3, "first_bad_seq": None}
+        assert r.json() == {"ok": True, "entries": 3, "first_bad_seq": None, "checkpoint_ok": None}
 
 
 def test_it_reports_the_first_bad_entry(cast, api, make_problem):
@@ -49,7 +49,7 @@ def test_it_reports_the_first_bad_entry(cast, api, make_problem):
         cursor.execute(f"DROP TRIGGER IF EXISTS ledger_entry_no_update{on_table}")
         cursor.execute("UPDATE ledger_ledgerentry SET comment = 'forged' WHERE seq = 2")
     r = api(cast.oa).get("/api/v1/ledger/verify/")
-    assert r.json() == {"ok": False, "entries": 2, "first_bad_seq": 2}
+    assert r.json() == {"ok": False, "entries": 2, "first_bad_seq": 2, "checkpoint_ok": None}
 
 
 def test_it_refuses_verification_to_other_roles(cast, api):

@@ -6,6 +6,7 @@ task. Then the full stack: a real worker consuming from a real Redis delivers a 
 import ast
 import contextlib
 import datetime as dt
+import importlib
 import time
 from pathlib import Path
 from unittest import mock
@@ -37,7 +38,9 @@ def test_the_beat_schedule_rings_the_reminder_scan(registered):
     assert "notifications.tasks.send_email_digests" in tasks_named
     assert tasks_named <= registered, tasks_named - registered
     for name in tasks_named:  # the name resolves to the task the code defines
-        assert app.tasks[name] is getattr(tasks, name.rsplit(".", 1)[1])._get_current_object()
+        module, attr = name.rsplit(".", 1)
+        task = getattr(importlib.import_module(module), attr)
+        assert app.tasks[name] is task._get_current_object()
 
 
 @pytest.mark.parametrize("name", list(settings.CELERY_BEAT_SCHEDULE))
