@@ -5,6 +5,8 @@ Every view reads through the scope selectors (outside scope: 404) and filters pr
 the problem list's own FilterSet, then hands over to one service.
 """
 
+import itertools
+
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django_filters import rest_framework as filters
@@ -120,7 +122,10 @@ class LedgerCsvView(LedgerExportMixin, generics.GenericAPIView):
 
     def get(self, request):
         meta, rows = self.prepare()
-        stream = export.iter_csv(meta.profile.headers, export.iter_rows(rows, meta.profile))
+        rows = export.iter_rows(rows, meta.profile)
+        if meta.verification:  # the 台账校验码 as the last line
+            rows = itertools.chain(rows, [[meta.verification]])
+        stream = export.iter_csv(meta.profile.headers, rows)
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
         return attachment(response, f"{meta.filename_stem}.csv")
 

@@ -42,6 +42,7 @@ from issues.models import (
 )
 from issues.selectors.deadlines import Light, annotate_deadlines
 from issues.selectors.stats import COMPLETED, COUNTED, IN_PROGRESS, LONG_TERM, stats_summary
+from ledger.checkpoints import verification_code_text
 
 CHUNK_SIZE = 1000
 # A spreadsheet evaluates a CSV cell starting with these as a formula (CSV injection).
@@ -490,6 +491,7 @@ class LedgerExport:
     filters: str
     generated_at: dt.datetime
     summary: dict = field(default_factory=dict)
+    verification: str = ""  # 台账校验码 line (ledger.checkpoints), the sheet's last line
 
     @property
     def filename_stem(self) -> str:
@@ -519,6 +521,7 @@ def ledger_export_prepare(
         filters=filters_text(params),
         generated_at=timezone.now(),
         summary=stats_summary(problems),
+        verification=verification_code_text(),
     )
     return meta, qs
 

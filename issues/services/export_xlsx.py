@@ -171,6 +171,8 @@ def write_ledger_xlsx(target, meta: LedgerExport, rows: Iterable[list[str]]) -> 
     footer.append(
         ["填报单位（盖章）：　　　　　　　　　　填报人：　　　　　　　　审核人：　　　　　　　　"]
     )
+    if meta.verification:
+        footer.append([meta.verification])
     wb.save(target)
     return count
 

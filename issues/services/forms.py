@@ -21,6 +21,7 @@ from issues.selectors.stats import COMPLETED, COUNTED, IN_PROGRESS, LONG_TERM, s
 from issues.services.export import due_text, status_text
 from issues.services.export_xlsx import xlsx_text
 from issues.services.org import display_name
+from ledger.checkpoints import verification_code_text
 
 SELF_CHECK_LABELS = {
     "measures_done": "措施全部落实",
@@ -114,6 +115,7 @@ def closeout_form_data(*, user, problem_id: int) -> dict:
         "steps": [],
         "signatures": SIGNATURES,
         "generated_at": timezone.localtime(),
+        "verification": verification_code_text(),
     }
     if request is not None:
         data["request"] = {
@@ -198,6 +200,7 @@ def unit_report_data(*, user, unit_id: int) -> dict:
             for r in regulations
         ],
         "generated_at": timezone.localtime(),
+        "verification": verification_code_text(),
     }
 
 
@@ -337,6 +340,7 @@ def closeout_form_xlsx(data: dict) -> bytes:
     s.blank()
     for signature in data["signatures"]:
         s.line(f"{signature}：＿＿＿＿＿＿＿＿　　　　日期：　　　　年　　月　　日", height=34)
+    s.line(data["verification"], size=9)
     return _save(wb)
 
 
@@ -395,6 +399,7 @@ def unit_report_xlsx(data: dict) -> bytes:
     s.blank()
     for signature in ("单位负责人（签字）", "填报人"):
         s.line(f"{signature}：＿＿＿＿＿＿＿＿　　　　日期：　　　　年　　月　　日", height=30)
+    s.line(data["verification"], size=9)
     return _save(wb)
 
 
