@@ -106,10 +106,17 @@ def ledger_checkpoint_for_print() -> LedgerCheckpoint | None:
         return None
 
 
-def verification_code_text() -> str:
-    """The line printed on exports and forms: 台账校验码 and what it covers."""
+def print_verification() -> tuple[str, str]:
+    """(code, line) for exports and printed forms: the 台账校验码 and the line that shows it
+    with what it covers; the code is "" when the chain does not verify."""
     checkpoint = ledger_checkpoint_for_print()
     if checkpoint is None:
-        return "台账校验码：无（台账校验未通过，请联系系统管理员）"
+        return "", "台账校验码：无（台账校验未通过，请联系系统管理员）"
     at = timezone.localtime(checkpoint.created_at)
-    return f"台账校验码：{checkpoint.code}（截至第 {checkpoint.seq} 条记录，{at:%Y-%m-%d %H:%M}）"
+    line = f"台账校验码：{checkpoint.code}（截至第 {checkpoint.seq} 条记录，{at:%Y-%m-%d %H:%M}）"
+    return checkpoint.code, line
+
+
+def verification_code_text() -> str:
+    """The line printed on exports and forms: 台账校验码 and what it covers."""
+    return print_verification()[1]

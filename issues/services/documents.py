@@ -14,6 +14,7 @@ from issues.selectors.scope import visible_campaigns, visible_problems
 from issues.selectors.stats import COUNTED, stats_summary
 from issues.services import docx_render
 from issues.services.export import due_text
+from ledger.checkpoints import print_verification
 
 # 县级领导班子: problems led by a root unit (the county's own leadership); every unit below it
 # is one of the 其他县处级领导班子. Reports split the counts this way when both kinds exist.
@@ -112,6 +113,7 @@ def rectification_report_data(*, user, batch_id=None, unit_id=None, campaign_id=
         "split": bool(figures["县级问题数"]) and bool(figures["其他问题数"]),
         "paragraphs": report_paragraphs(scope_name, today, figures),
         "table": table,
+        "verification_code": print_verification()[0],  # 台账校验码 (ledger.checkpoints)
     }
 
 

@@ -21,7 +21,7 @@ from issues.selectors.stats import COMPLETED, COUNTED, IN_PROGRESS, LONG_TERM, s
 from issues.services.export import due_text, status_text
 from issues.services.export_xlsx import xlsx_text
 from issues.services.org import display_name
-from ledger.checkpoints import verification_code_text
+from ledger.checkpoints import print_verification
 
 SELF_CHECK_LABELS = {
     "measures_done": "措施全部落实",
@@ -42,6 +42,12 @@ def _date(value) -> str:
 
 def _person(user) -> str:
     return display_name(user) if user is not None else ""
+
+
+def _verification() -> dict:
+    """The 台账校验码 every printed form carries (ledger.checkpoints): the code, and its line."""
+    code, line = print_verification()
+    return {"verification_code": code, "verification": line}
 
 
 # --- 销号申请单 ----------------------------------------------------------------------------------
@@ -115,7 +121,7 @@ def closeout_form_data(*, user, problem_id: int) -> dict:
         "steps": [],
         "signatures": SIGNATURES,
         "generated_at": timezone.localtime(),
-        "verification": verification_code_text(),
+        **_verification(),
     }
     if request is not None:
         data["request"] = {
@@ -200,7 +206,7 @@ def unit_report_data(*, user, unit_id: int) -> dict:
             for r in regulations
         ],
         "generated_at": timezone.localtime(),
-        "verification": verification_code_text(),
+        **_verification(),
     }
 
 

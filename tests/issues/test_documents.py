@@ -9,6 +9,7 @@ from docx import Document
 
 from issues.models import Regulation
 from issues.services.problems import measure_create
+from ledger.models import LedgerCheckpoint
 from tests.api.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +114,8 @@ def test_an_office_template_is_filled(api, cast, known, settings, tmp_path):
     template.save(tmp_path / "rectification.docx")
     settings.DOCX_TEMPLATE_DIR = str(tmp_path)
     doc = report(api, cast.oa, f"?batch={cast.batch.pk}")
-    assert doc.paragraphs[0].text == "梳理问题3条，校验码。"
+    code = LedgerCheckpoint.objects.get().code  # taken for the print: none existed yet
+    assert doc.paragraphs[0].text == f"梳理问题3条，校验码{code}。"
     assert len(doc.tables) == 1 and len(doc.tables[0].rows) == 4
 
 

@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.management import CommandError, call_command
 from django.test import Client
+from docx import Document
 from openpyxl import load_workbook
 
 from ledger.checkpoints import ledger_checkpoint_take
@@ -21,7 +22,7 @@ from ledger.models import LedgerCheckpoint
 from tests.ledger.dba import behind_the_triggers_back
 from tests.ledger.test_checkpoints import append_note, rewrite_and_recompute
 
-CODE = re.compile(r"台账校验码：(\d+-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})（截至第 (\d+) 条记录")
+CODE = re.compile(r"台账校验码：(\d+-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})")
 
 
 @pytest.fixture
@@ -41,6 +42,10 @@ def code_in(text: str) -> str:
     match = CODE.search(text)
     assert match, text[-500:]
     return match.group(1)
+
+
+def docx_lines(data: bytes) -> list[str]:
+    return [p.text for p in Document(io.BytesIO(data)).paragraphs if p.text]
 
 
 def xlsx_cells(data: bytes) -> list[str]:
@@ -79,11 +84,19 @@ def test_every_export_and_form_carries_the_newest_code(cast, problem, api, _toda
         xlsx_cells(b"".join(client.get("/api/v1/exports/ledger.xlsx").streaming_content)),
     ]
     csv_text = b"".join(client.get("/api/v1/exports/ledger.csv").streaming_content).decode()
+    documents = [
+        docx_lines(client.get(f"/api/v1/problems/{problem.pk}/closeout-form.docx").content),
+        docx_lines(
+            client.get("/api/v1/reports/rectification.docx", {"batch": cast.batch.pk}).content
+        ),
+    ]
 
     for page in pages:
         assert code_in(page) == code
     for cells in sheets:
         assert code_in(cells[-1]) == code  # the sheet's last line
+    for lines in documents:
+        assert code_in(lines[-1]) == code
     last_line = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))[-1]
     assert code_in(last_line[0]) == code
 
