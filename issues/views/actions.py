@@ -210,14 +210,17 @@ def action_form(name, *, evidence=(), values=None, errors=None, detail="") -> Ac
 
 
 def action_data(name, post) -> dict:
-    """A posted action form → the serializer's input (absent dates stay absent)."""
+    """A posted action form → the serializer's input (blank dates, choices and numbers stay
+    absent, as an API client would leave them out)."""
     data = {}
     for fname, sfield in ACTIONS[name].input().fields.items():
         if isinstance(sfield, serializers.Serializer):
             data[fname] = {sub: f"{fname}.{sub}" in post for sub in sfield.fields}
         elif isinstance(sfield, serializers.ListField):
             data[fname] = [int(v) for v in post.getlist(fname) if v.isdigit()]
-        elif isinstance(sfield, serializers.DateField | serializers.ChoiceField):
+        elif isinstance(
+            sfield, serializers.DateField | serializers.ChoiceField | serializers.IntegerField
+        ):
             value = post.get(fname, "").strip()
             if value:
                 data[fname] = value

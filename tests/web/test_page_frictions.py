@@ -52,3 +52,14 @@ def test_it_opens_the_action_a_card_links_to(cast, make_problem, web):
     forms = _forms(client.get(f"/problems/{problem.pk}/?open=acknowledge"))
     assert forms["acknowledge"].open
     assert client.get(f"/problems/{problem.pk}/?open=progress").context["progress_form_open"]
+
+
+def test_it_assigns_from_the_page_with_the_working_days_box_left_blank(cast, make_problem, web):
+    problem = make_problem("draft")
+    response = web(cast.oa).post(
+        f"/problems/{problem.pk}/actions/assign/",
+        {"due_date": "2026-07-31", "due_in_working_days": "", "comment": ""},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/problems/{problem.pk}/"
+    problem.refresh_from_db()
+    assert (problem.status, problem.due_date.isoformat()) == ("assigned", "2026-07-31")
