@@ -226,6 +226,8 @@ def test_an_over_limit_body_is_refused_before_it_is_sent(server):
             b"Content-Length: 1073741824\r\n\r\n"
         )
         started = time.monotonic()
-        head = s.recv(4096).decode("latin-1")
-    assert head.startswith("HTTP/1.1 413"), head
-    assert '"file_too_large"' in head and time.monotonic() - started < 5
+        answer = b""
+        while b"file_too_large" not in answer and time.monotonic() - started < 5:
+            answer += s.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413"), answer
+    assert b'"file_too_large"' in answer and time.monotonic() - started < 5

@@ -60,6 +60,5 @@ class RequestBodyLimitMiddleware:
             )
         else:
             response = render(None, "413.html", {"detail": detail}, status=413)
-        # The unread body is still on the wire: do not keep the connection for another request.
-        response["Connection"] = "close"
+        # No Connection header: it is the server's (PEP 3333 hop-by-hop; wsgiref refuses it).
         return response
