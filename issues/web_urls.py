@@ -11,6 +11,7 @@ from issues.views import (
     books_records,
     bulk,
     dashboard,
+    evidence,
     home,
     manage_categories,
     manage_org,
@@ -70,6 +71,9 @@ urlpatterns = [
     path("problems/<int:pk>/measures/", problem_posts.measure_add, name="measure-add"),
     path("problems/<int:pk>/progress/", problem_posts.progress_add, name="progress-add"),
     path("problems/<int:pk>/evidence/", problem_posts.evidence_add, name="evidence-add"),
+    path("evidence/<int:pk>/preview/", evidence.evidence_preview, name="evidence-preview"),
+    path("evidence/<int:pk>/delete/", evidence.evidence_delete_post, name="evidence-delete"),
+    path("evidence/<int:pk>/replace/", evidence.evidence_replace_post, name="evidence-replace"),
     path("measures/<int:measure_id>/", problem_posts.measure_edit, name="measure-edit"),
     path("measures/<int:measure_id>/done/", problem_posts.measure_done, name="measure-done"),
     path(

@@ -6,13 +6,15 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
 
 from issues.api.problems import ProblemChildMixin
 from issues.models import Evidence, EvidenceKind, EvidenceStage, Measure, ProgressReport
 from issues.selectors.scope import visible_problems
+from issues.services.evidence import evidence_delete
 from issues.services.reports import FileTooLarge, evidence_upload, progress_report_create
 
 
@@ -116,6 +118,22 @@ class EvidenceListView(ProblemChildMixin, generics.ListCreateAPIView):
             upload=data.pop("file"),
             **data,
         )
+
+
+@extend_schema_view(delete=extend_schema(summary="删除佐证材料（销号申请提交前）"))
+class EvidenceDetailView(generics.GenericAPIView):
+    """DELETE: the uploader, the lead unit's liaison or an office admin removes a wrong file
+    before the close-out request that relies on it is filed (409 once it is locked)."""
+
+    serializer_class = EvidenceSerializer
+
+    def get_queryset(self):
+        return Evidence.objects.filter(problem__in=visible_problems(self.request.user))
+
+    def delete(self, request, pk):
+        evidence = get_object_or_404(self.get_queryset(), pk=pk)
+        evidence_delete(actor=request.user, evidence_id=evidence.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class IgnoreAcceptHeader(BaseContentNegotiation):

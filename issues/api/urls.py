@@ -57,6 +57,7 @@ urlpatterns = [
     path(
         "problems/<int:pk>/evidence/", reports.EvidenceListView.as_view(), name="problem-evidence"
     ),
+    path("evidence/<int:pk>/", reports.EvidenceDetailView.as_view(), name="evidence-detail"),
     path(
         "evidence/<int:pk>/download/",
         reports.EvidenceDownloadView.as_view(),

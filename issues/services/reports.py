@@ -106,7 +106,10 @@ def evidence_upload(
     stage: str = "",
     measure=None,
     progress_report=None,
+    ledger: bool = True,
 ) -> Evidence:
+    """One file on a problem. `ledger=False` when the caller records the fact itself
+    (a replacement is one entry naming both files)."""
     name, content_type = check_upload(upload)
     problem = _locked_problem(problem_id)
     _guard(actor, problem)
@@ -130,6 +133,8 @@ def evidence_upload(
     )
     evidence.file.save(name, upload, save=False)
     evidence.save()
+    if not ledger:
+        return evidence
     ledger_append(
         problem=problem,
         actor=actor,

@@ -121,10 +121,30 @@ class ProgressForm(forms.Form):
         return normalize_period(self.cleaned_data["period"])
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
 class EvidenceForm(forms.Form):
-    file = forms.FileField(
-        label=_("文件"),
-        help_text=_("支持 pdf、jpg、png、doc、docx、xls、xlsx、ofd、zip。"),
+    file = MultipleFileField(
+        label=_("文件（可多选）"),
+        help_text=_(
+            "一次可选多个文件，共用下面的类型、阶段和说明；支持 pdf、jpg、png、doc、docx、xls、xlsx、ofd、zip。"
+        ),
     )
     kind = forms.ChoiceField(label=_("材料类型"), choices=EvidenceKind.choices)
     stage = forms.ChoiceField(
@@ -139,6 +159,10 @@ class EvidenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["measure"].queryset = problem.measures.order_by("seq")
         self.fields["measure"].empty_label = _("（不对应具体措施）")
+
+
+class EvidenceReplaceForm(forms.Form):
+    file = forms.FileField(label=_("新文件"))
 
 
 class ReplyForm(forms.Form):

@@ -10,6 +10,7 @@ from issues.models import OVERDUE_STATES, Evidence, RequestStatus, RequestType, 
 from issues.selectors.deadlines import measure_is_overdue
 from issues.selectors.problems import problem_list
 from issues.selectors.signers import SEPARATION_RULE, describe_step
+from issues.services.evidence import is_previewable, lock_reason, may_remove_evidence
 from issues.services.problems import may_edit_measure, may_edit_problem, may_report
 from issues.services.supervision import may_reply
 from issues.services.workdays import working_days_note
@@ -21,6 +22,7 @@ from issues.views.common import light_display
 from issues.views.failed_action import recall
 from issues.views.forms import (
     EvidenceForm,
+    EvidenceReplaceForm,
     MeasureDoneForm,
     MeasureEditForm,
     MeasureForm,
@@ -74,7 +76,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
     measures = list(problem.measures.select_related("unit", "owner").order_by("seq"))
     evidence = list(
         Evidence.objects.filter(problem=problem)
-        .select_related("uploaded_by", "measure")
+        .select_related("uploaded_by", "measure", "request")
         .order_by("-uploaded_at", "-id")
     )
 
@@ -105,6 +107,13 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
             m.edit_open = f"measure-{m.pk}" in forms
             m.done_open = f"done-{m.pk}" in forms
     reporting = may_report(user, problem)
+    for e in evidence:
+        e.previewable = is_previewable(e)
+        e.is_image = e.content_type.startswith("image/")
+        e.can_remove = not lock_reason(e, problem) and may_remove_evidence(user, e, problem)
+        if e.can_remove:
+            e.replace_form = forms.get(f"replace-{e.pk}") or EvidenceReplaceForm(prefix=f"r{e.pk}")
+            e.replace_open = f"replace-{e.pk}" in forms
 
     action_forms = []
     failed_name, failed_values, failed_exc = action or (None, None, None)
@@ -156,6 +165,9 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         else None,
         "progress_form_open": "progress" in forms or open_name == "progress",
         "evidence": evidence,
+        # 整改前/整改后 side by side: the photos (images) marked with a stage.
+        "photos_before": [e for e in evidence if e.stage == "before" and e.is_image],
+        "photos_after": [e for e in evidence if e.stage == "after" and e.is_image],
         "evidence_form": (forms.get("evidence") or EvidenceForm(problem=problem))
         if reporting
         else None,

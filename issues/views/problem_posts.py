@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from issues.exceptions import DomainError, NotFound
 from issues.models import Measure, MeasureStatus, SupervisionAction
 from issues.selectors.scope import visible_problems
+from issues.services.evidence import evidence_upload_many
 from issues.services.problems import measure_create, measure_update
-from issues.services.reports import evidence_upload, progress_report_create
+from issues.services.reports import progress_report_create
 from issues.services.supervision import supervision_reply
 from issues.services.workflow import ACTIONS, perform_action
 from issues.views.actions import action_data
@@ -163,10 +164,12 @@ def evidence_add(request, pk):
     if form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            evidence_upload(actor=request.user, problem_id=pk, upload=data.pop("file"), **data)
+            stored = evidence_upload_many(
+                actor=request.user, problem_id=pk, uploads=data.pop("file"), **data
+            )
         except DomainError as exc:
             return _failed(request, pk, exc, forms={"evidence": form})
-        messages.success(request, _("已上传佐证材料。"))
+        messages.success(request, _("已上传佐证材料 %(n)s 份。") % {"n": len(stored)})
         return redirect(_page(pk) + "#evidence")
     return render_problem(request, pk, status=400, forms={"evidence": form})
 

@@ -37,6 +37,8 @@ OTHER_ACTIONS = {
     "measure_add": _("新增整改措施"),
     "measure_update": _("更新整改措施"),
     "evidence_add": _("上传佐证材料"),
+    "evidence_delete": _("删除佐证材料"),
+    "evidence_replace": _("替换佐证材料"),
     "report_progress": _("报送整改进展"),
     "supervision_reply": _("回复督办"),
     "import": _("导入问题清单"),
