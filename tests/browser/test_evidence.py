@@ -77,6 +77,11 @@ def test_it_uploads_several_files_previews_and_deletes(
     # Before and after side by side, each photo decoded by the browser.
     pair = unit.get_by_test_id("before-after")
     expect(pair.locator("img")).to_have_count(3)
+    pair.scroll_into_view_if_needed()  # the photos load lazily
+    unit.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=before-after] img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
     widths = pair.locator("img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert widths == [24, 24, 24]
     boxes = [f.bounding_box() for f in pair.locator("figure").all()]
@@ -92,6 +97,8 @@ def test_it_uploads_several_files_previews_and_deletes(
     unit.get_by_test_id(f"preview-{image.pk}").locator("summary").click()
     preview = unit.get_by_test_id(f"preview-{image.pk}").locator("img")
     expect(preview).to_be_visible()
+    preview.scroll_into_view_if_needed()
+    preview.evaluate("i => i.complete || new Promise(r => i.addEventListener('load', r))")
     assert preview.evaluate("i => i.naturalWidth") == 24
     response = unit.request.get(f"/evidence/{pdf.pk}/preview/")
     assert response.headers["content-disposition"].startswith("inline")
