@@ -12,6 +12,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from issues.api.books import XLSX, IgnoreAcceptHeader, attachment
+from issues.api.books_stats import UnitRefSerializer
 from issues.exceptions import NotFound
 from issues.models import ReportPeriod, Unit
 from issues.selectors.reporting import STATUS_LABELS, period_board, report_periods, task_status
@@ -20,13 +21,8 @@ from issues.services.reporting import period_report_submit, report_periods_open
 ID_BOUND = 2**31 - 1
 
 
-class UnitRef(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class PeriodUnitSerializer(serializers.Serializer):
-    unit = UnitRef()
+    unit = UnitRefSerializer()
     status = serializers.ChoiceField(choices=list(STATUS_LABELS))
     submitted_at = serializers.DateTimeField(allow_null=True)
 
@@ -65,6 +61,7 @@ class ReportPeriodListView(generics.ListAPIView):
     """Periods newest first; each lists the units in the caller's scope that must report."""
 
     serializer_class = ReportPeriodSerializer
+    queryset = ReportPeriod.objects.none()  # for the schema; get_queryset reads
 
     def get_queryset(self):
         query = PeriodQuery(data=self.request.query_params)
@@ -93,7 +90,7 @@ class SubmitSerializer(serializers.Serializer):
 
 class SubmissionSerializer(serializers.Serializer):
     period = serializers.IntegerField(source="period_id")
-    unit = UnitRef()
+    unit = UnitRefSerializer()
     status = serializers.CharField()
     submitted_at = serializers.DateTimeField()
 
