@@ -14,11 +14,40 @@ from django.utils import timezone
 
 from issues.models import Batch, Category, Problem, Regulation, Source, Status, Unit
 from issues.selectors.deadlines import problem_overdue_q
+from issues.selectors.scope import access_for, scope_units
+
+# 统计口径, defined once (issue 16 item 6): a unit's figures count the problems it LEADS (牵头),
+# itself or a unit below it. Problems it only cooperates on (配合) are visible to it, but are
+# shown apart as 配合 and never enter its totals or rates — they count for their lead unit.
+STATS_BASIS = (
+    "统计口径：各单位的数字只计本单位（含下属单位）牵头的问题；"
+    "配合的问题单独列为“配合”，不计入总数、整改完成率和按期完成率。"
+)
 
 COMPLETED = (Status.CLOSED, Status.ROUTINE)
 IN_PROGRESS = (Status.ASSIGNED, Status.IN_PROGRESS, Status.CLOSEOUT_REVIEW)
 LONG_TERM = (Status.LONG_TERM,)
 COUNTED = COMPLETED + IN_PROGRESS + LONG_TERM
+
+
+def led_problems(user, problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """The part of an already-scoped queryset that the user's figures count (STATS_BASIS):
+    problems whose lead unit is in the user's scope."""
+    if access_for(user).covers_every_unit:
+        return problems
+    return problems.filter(lead_unit__in=scope_units(user).values("pk"))
+
+
+def cooperating_count(user, problems: QuerySet[Problem]) -> int:
+    """Visible problems in the counted states that the user's units only cooperate on (配合)."""
+    if access_for(user).covers_every_unit:
+        return 0
+    return (
+        problems.filter(status__in=COUNTED)
+        .exclude(lead_unit__in=scope_units(user).values("pk"))
+        .order_by()
+        .count()
+    )
 
 
 def bucket_aggregates(today: dt.date) -> dict:

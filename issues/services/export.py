@@ -41,7 +41,16 @@ from issues.models import (
     Unit,
 )
 from issues.selectors.deadlines import Light, annotate_deadlines
-from issues.selectors.stats import COMPLETED, COUNTED, IN_PROGRESS, LONG_TERM, stats_summary
+from issues.selectors.stats import (
+    COMPLETED,
+    COUNTED,
+    IN_PROGRESS,
+    LONG_TERM,
+    STATS_BASIS,
+    cooperating_count,
+    led_problems,
+    stats_summary,
+)
 from ledger.checkpoints import verification_code_text
 
 CHUNK_SIZE = 1000
@@ -478,6 +487,12 @@ def totals_text(summary: dict) -> str:
         f" + 正在整改 {summary['in_progress']} 项（其中逾期 {summary['overdue']} 项）"
         f" + 长期坚持 {summary['long_term']} 项；整改完成率 {summary['completion_rate']}%，"
         f"按期完成率 {summary['on_time_rate']}%"
+        + (
+            f"；另列配合问题 {summary['cooperating']} 项，计入其牵头单位，不在合计内"
+            if summary.get("cooperating")
+            else ""
+        )
+        + f"。{STATS_BASIS}"
     )
 
 
@@ -520,7 +535,11 @@ def ledger_export_prepare(
         scope=scope_text(user),
         filters=filters_text(params),
         generated_at=timezone.now(),
-        summary=stats_summary(problems),
+        # One 统计口径 (STATS_BASIS): the totals count the problems led in the user's scope.
+        summary={
+            **stats_summary(led_problems(user, problems)),
+            "cooperating": cooperating_count(user, problems),
+        },
         verification=verification_code_text(),
     )
     return meta, qs

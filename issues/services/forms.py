@@ -17,7 +17,14 @@ from issues.models import Evidence, Measure, RequestType, ReviewRequest
 from issues.selectors.books import unit_problems, visible_regulations, visible_unit
 from issues.selectors.deadlines import Light, annotate_deadlines
 from issues.selectors.scope import visible_problems
-from issues.selectors.stats import COMPLETED, COUNTED, IN_PROGRESS, LONG_TERM, stats_summary
+from issues.selectors.stats import (
+    COMPLETED,
+    COUNTED,
+    IN_PROGRESS,
+    LONG_TERM,
+    STATS_BASIS,
+    stats_summary,
+)
 from issues.services.export import due_text, status_text
 from issues.services.export_xlsx import xlsx_text
 from issues.services.org import display_name
@@ -157,8 +164,15 @@ def unit_report_data(*, user, unit_id: int) -> dict:
     unit = visible_unit(user, unit_id)
     if unit is None:
         raise NotFound("单位不存在。")
-    problems = unit_problems(user, unit)
+    problems = unit_problems(user, unit)  # led by the unit or below: the one 统计口径
     summary = stats_summary(problems)
+    cooperating = (
+        visible_problems(user)
+        .filter(status__in=COUNTED, cooperating_units__path__startswith=unit.path)
+        .exclude(lead_unit__path__startswith=unit.path)
+        .distinct()
+        .count()
+    )
     rows = (
         annotate_deadlines(problems)
         .filter(status__in=COUNTED)
@@ -193,6 +207,8 @@ def unit_report_data(*, user, unit_id: int) -> dict:
         "unit": unit,
         "title": f"{unit.name}整改情况报告",
         "summary": summary,
+        "stats_basis": STATS_BASIS,
+        "cooperating": cooperating,
         "buckets": [(label, buckets[label]) for label, _ in BUCKETS],
         "overdue": overdue,
         "regulations": [

@@ -19,6 +19,9 @@ from issues.models import Membership
 from issues.selectors.deadlines import problem_overdue_q
 from issues.selectors.scope import access_for, scope_units, visible_problems
 from issues.selectors.stats import (
+    STATS_BASIS,
+    cooperating_count,
+    led_problems,
     monthly_trend,
     stats_by_dimension,
     stats_summary,
@@ -98,7 +101,10 @@ def dashboard(request):
     today = timezone.localdate()
     params = {k: v for k, v in request.GET.items() if k in FILTERS and v}
     filterset = ProblemFilter(params, queryset=visible_problems(user), request=request)
-    problems = filterset.qs.order_by()
+    visible = filterset.qs.order_by()
+    # One 统计口径 (STATS_BASIS): every figure below counts the problems led in scope.
+    problems = led_problems(user, visible)
+    cooperating = cooperating_count(user, visible)
 
     summary = _with_on_track(stats_summary(problems, today))
     series = _series()
@@ -182,6 +188,8 @@ def dashboard(request):
             "scope_text": _scope_text(user),
             "today": today,
             "summary": summary,
+            "stats_basis": STATS_BASIS,
+            "cooperating": cooperating,
             "links": links,
             "charts": charts,
             "by_source": by_source,
