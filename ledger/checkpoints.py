@@ -38,17 +38,15 @@ def _start_of_today() -> dt.datetime:
 
 
 def _trusted_base(head_seq: int) -> tuple[int, str]:
-    """Where the walk may start: the newest checkpoint of this key at or before the head, after
-    checking that it is genuine and that the chain still has its hash at its seq."""
-    base = (
-        LedgerCheckpoint.objects.filter(key_id=signing.key_id(), seq__lte=head_seq)
-        .order_by("-seq", "-id")
-        .first()
-    )
+    """Where the walk may start: the newest checkpoint of this key, after checking that it is
+    genuine and that the chain still reaches it with the same hash at its seq."""
+    base = LedgerCheckpoint.objects.filter(key_id=signing.key_id()).order_by("-seq", "-id").first()
     if base is None or base.seq == 0:
         return 0, GENESIS_HASH
     if not signing.signature_holds(base.seq, base.head_hash, base.signature):
         raise LedgerBroken(f"台账校验点 {base.code} 的签名不成立：校验点记录被改动。")
+    if base.seq > head_seq:
+        raise LedgerBroken(f"台账只到第 {head_seq} 条，短于校验点 {base.code}：记录被删除。")
     at_seq = LedgerEntry.objects.filter(seq=base.seq).values_list("hash", flat=True).first()
     if at_seq != base.head_hash:
         raise LedgerBroken(f"台账在第 {base.seq} 条与校验点 {base.code} 不符：台账被改写。")

@@ -176,6 +176,8 @@ def test_it_detects_entries_cut_from_below_a_checkpoint(history):
     result = ledger_verify(checkpoint=code)
 
     assert (result.ok, result.entries, result.checkpoint_ok) == (True, 2, False)
+    with pytest.raises(LedgerBroken, match="记录被删除"):  # and the shorter chain gets no seal
+        ledger_checkpoint_take()
 
 
 def test_it_reads_a_code_typed_loosely_from_paper(history):
