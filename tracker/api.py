@@ -49,13 +49,40 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """A page size that is not a whole number ≥ 1 is a 400 (DRF silently used the
+        default); one above the maximum is clamped to it, as the README says."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        return min(_positive_int(raw, self.page_size_query_param), self.max_page_size)
+
     def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings:
+            _positive_int(raw, self.page_query_param)  # a page past the end stays a 404
         rows_for_ids = getattr(view, "rows_for_ids", None)
         if rows_for_ids is not None:
             self.django_paginator_class = functools.partial(
                 IdsFirstPaginator, rows_for_ids=rows_for_ids
             )
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"每页条数（默认 {self.page_size}，超过 {self.max_page_size} 按 {self.max_page_size}）"
+                )
+        return parameters
+
+
+def _positive_int(raw: str, name: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or len(raw) > 18:
+        raise exceptions.ValidationError({name: ["须为正整数（至多 18 位）。"]})
+    return int(raw)
 
 
 def error_body(code: str, detail: str, errors: dict | None = None) -> dict:

@@ -215,7 +215,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.Pagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["issues.api.filters.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tracker.api.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,
@@ -236,6 +236,7 @@ SPECTACULAR_SETTINGS = {
         "ProblemStatusEnum": "issues.models.problems.Status",
         "MeasureStatusEnum": "issues.models.problems.MeasureStatus",
         "RequestStatusEnum": "issues.models.requests.RequestStatus",
+        "StepKindEnum": "issues.models.batches.StepKind",
     },
 }
 

@@ -3,17 +3,27 @@
 from rest_framework import generics, serializers
 
 from issues.api.fields import scoped_unit, scoped_user
-from issues.models import Batch, Campaign
+from issues.bounds import DAY_BOUNDS, REMIND_DAYS_MAX_ITEMS, validate_line
+from issues.models import Batch, Campaign, StepKind
 from issues.selectors.scope import visible_campaigns
 from issues.services import batches
 
 
 class BatchSerializer(serializers.ModelSerializer):
     # Shape only; which step kinds and orders are valid is the service's rule.
-    closeout_chain = serializers.ListField(child=serializers.CharField(), required=False)
-    extension_chain = serializers.ListField(child=serializers.CharField(), required=False)
+    closeout_chain = serializers.ListField(
+        child=serializers.ChoiceField(choices=StepKind.choices), required=False, min_length=1
+    )
+    extension_chain = serializers.ListField(
+        child=serializers.ChoiceField(choices=StepKind.choices), required=False, min_length=1
+    )
     remind_days_before = serializers.ListField(
-        child=serializers.IntegerField(min_value=0), required=False
+        child=serializers.IntegerField(
+            min_value=DAY_BOUNDS["remind_days_before"][0],
+            max_value=DAY_BOUNDS["remind_days_before"][1],
+        ),
+        required=False,
+        max_length=REMIND_DAYS_MAX_ITEMS,
     )
     # Beyond §9: the issuing office (docs/permissions.md). POST without it: the creator's own.
     owner_unit = scoped_unit(required=False)
@@ -42,7 +52,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "report_cycle",
             "report_due_day",
         ]
-        extra_kwargs = {"code_prefix": {"validators": []}}
+        extra_kwargs = {"code_prefix": {"validators": [validate_line]}}  # not the unique one
 
 
 class BatchListView(generics.ListCreateAPIView):

@@ -9,7 +9,6 @@ import itertools
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -18,7 +17,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from issues.api.filters import ProblemFilter
+from issues.api.filters import ProblemFilter, StrictFilterBackend
 from issues.models import Batch, Problem
 from issues.selectors.deadlines import annotate_deadlines
 from issues.selectors.scope import visible_problems
@@ -48,7 +47,7 @@ class FilteredProblemsMixin:
     """The caller's visible problems, narrowed by the problem list's filters (SPEC §9)."""
 
     filterset_class = ProblemFilter
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     pagination_class = None
     annotated = False  # True: always annotate the light (the export shows it)
 

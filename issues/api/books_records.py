@@ -7,6 +7,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from issues.api.fields import scoped_unit
+from issues.api.filters import ID_SCHEMA, query_id
+from issues.bounds import ID_MAX, validate_date, validate_text
 from issues.models import FollowUpResult, FollowUpReview, Regulation, RegulationKind
 from issues.selectors.books import problem_follow_ups, visible_regulations
 from issues.selectors.scope import visible_problems
@@ -33,9 +35,12 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 class FollowUpWriteSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=FollowUpResult.choices)
-    findings = serializers.CharField(required=False, allow_blank=True, default="")
-    review_date = serializers.DateField()
+    findings = serializers.CharField(
+        required=False, allow_blank=True, default="", validators=[validate_text]
+    )
+    review_date = serializers.DateField(validators=[validate_date])
     new_due_date = serializers.DateField(
+        validators=[validate_date],
         required=False,
         allow_null=True,
         default=None,
@@ -81,7 +86,7 @@ class FollowUpListView(generics.ListCreateAPIView):
 class LinkedProblemsField(serializers.ListField):
     """Problem ids; reads list only the linked problems the reader can see."""
 
-    child = serializers.IntegerField()
+    child = serializers.IntegerField(min_value=1, max_value=ID_MAX)
 
     def get_attribute(self, instance):
         return [p.pk for p in getattr(instance, "visible_linked", [])]
@@ -123,11 +128,11 @@ class RegulationViewMixin:
             to_attr="visible_linked",
         )
         qs = visible_regulations(user).select_related("unit").prefetch_related(linked)
-        unit = self.request.query_params.get("unit")
-        if unit and unit.isdigit():
+        unit = query_id(self.request.query_params, "unit")
+        if unit is not None:
             qs = qs.filter(unit_id=unit)
-        problem = self.request.query_params.get("problem")
-        if problem and problem.isdigit():
+        problem = query_id(self.request.query_params, "problem")
+        if problem is not None:
             qs = qs.filter(problems=problem)
         return qs
 
@@ -140,8 +145,8 @@ class RegulationViewMixin:
     get=extend_schema(
         summary="建章立制（范围内单位制定的制度）",
         parameters=[
-            OpenApiParameter("unit", int, description="制定单位 id"),
-            OpenApiParameter("problem", int, description="关联问题 id"),
+            OpenApiParameter("unit", ID_SCHEMA, description="制定单位 id"),
+            OpenApiParameter("problem", ID_SCHEMA, description="关联问题 id"),
         ],
     ),
     post=extend_schema(summary="登记建章立制（整改办管理员，或本单位联络员）"),

@@ -1,12 +1,67 @@
 """Problem list filters (SPEC §9), all applied in SQL on the scoped, annotated queryset."""
 
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
+from issues.bounds import ID_MAX, validate_date
 from issues.models import Origin, Problem, Source, Status, Unit
 from issues.selectors.deadlines import Light, light_q
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdFilter(filters.NumberFilter):
+    """An id: a whole number from 1 to ID_MAX. `?unit=4.5e16` or `?batch=abc` is a 400, not a
+    500 from the database and not silently no filter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
+def query_id(params, name: str) -> int | None:
+    """An optional id in the query string, with the same rule as IdFilter (else a 400)."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    field = forms.IntegerField(min_value=1, max_value=ID_MAX)
+    try:
+        return field.clean(raw)
+    except forms.ValidationError as exc:
+        raise ValidationError({name: exc.messages}) from None
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """The API's filters: a parameter given with an empty value (`?due_before=`) is a 400, not
+    silently no filter. The pages share the FilterSets but not this rule: an HTML form sends
+    its empty fields."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            empty = {
+                name: ["不能为空；不按此项筛选时请省略该参数。"]
+                for name in filterset.filters
+                if request.query_params.get(name) == ""
+            }
+            if empty:
+                raise ValidationError(empty)
+        return filterset
+
+
+class BoundedDateFilter(filters.DateFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [validate_date])
+        super().__init__(*args, **kwargs)
 
 
 class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
@@ -35,19 +90,19 @@ class ProblemOrdering(filters.OrderingFilter):
 
 class ProblemFilter(filters.FilterSet):
     status = ChoiceInFilter(choices=Status.choices)
-    batch = filters.NumberFilter(field_name="batch_id")
-    campaign = filters.NumberFilter(field_name="campaign_id")
+    batch = IdFilter(field_name="batch_id")
+    campaign = IdFilter(field_name="campaign_id")
     source = filters.ChoiceFilter(choices=Source.choices)
-    category = filters.NumberFilter(field_name="category_id")
+    category = IdFilter(field_name="category_id")
     origin = filters.ChoiceFilter(choices=Origin.choices)
-    lead_unit = filters.NumberFilter(field_name="lead_unit_id")
-    unit = filters.NumberFilter(method="filter_unit", label="单位（牵头或配合，含下级）")
+    lead_unit = IdFilter(field_name="lead_unit_id")
+    unit = IdFilter(method="filter_unit", label="单位（牵头或配合，含下级）")
     light = filters.ChoiceFilter(
         choices=[(name, name) for name in Light.RANK], method="filter_light"
     )
     overdue = StrictBooleanFilter(field_name="is_overdue")
-    due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte")
-    due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = BoundedDateFilter(field_name="due_date", lookup_expr="lte")
+    due_after = BoundedDateFilter(field_name="due_date", lookup_expr="gte")
     q = filters.CharFilter(method="filter_text", label="编号、标题或具体表现")
     ordering = ProblemOrdering(
         fields=(

@@ -7,6 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from issues.api.fields import ScopedPrimaryKeyField, scoped_unit
+from issues.bounds import validate_line
 from issues.models import Membership, Role, Unit
 from issues.selectors.scope import scope_units, visible_memberships, visible_users
 from issues.services import org
@@ -27,7 +28,7 @@ class UnitSerializer(serializers.ModelSerializer):
         model = Unit
         fields = ["id", "name", "short_name", "code", "kind", "parent"]
         # Uniqueness of `code` is the service's to check (one answer for API and pages).
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs = {"code": {"validators": [validate_line]}}  # not the unique one
 
 
 class UnitListView(generics.ListCreateAPIView):
@@ -54,7 +55,9 @@ class UnitDetailView(generics.RetrieveUpdateAPIView):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    display_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, validators=[validate_line]
+    )
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
     class Meta:

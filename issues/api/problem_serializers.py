@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from issues.api.fields import CategoryField, scoped_campaign, scoped_unit, scoped_user
+from issues.bounds import validate_date, validate_text
 from issues.models import Batch, Measure, MeasureStatus, Problem, Unit
 from issues.selectors.deadlines import Light, measure_is_overdue
 from issues.services.inputs import resolve_working_days
@@ -61,18 +62,18 @@ class MeasureSerializer(serializers.ModelSerializer):
 class MeasureWriteSerializer(serializers.Serializer):
     """The unit is checked by the service (lead or cooperating unit of the problem)."""
 
-    content = serializers.CharField()
+    content = serializers.CharField(validators=[validate_text])
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True
     )
     owner = scoped_user(required=False, allow_null=True)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True, validators=[validate_date])
 
 
 class MeasureUpdateSerializer(MeasureWriteSerializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False)
     status = serializers.ChoiceField(choices=MeasureStatus.choices, required=False)
-    done_note = serializers.CharField(required=False, allow_blank=True)
+    done_note = serializers.CharField(required=False, allow_blank=True, validators=[validate_text])
 
 
 class ProblemSerializer(serializers.ModelSerializer):
@@ -81,7 +82,7 @@ class ProblemSerializer(serializers.ModelSerializer):
     )
     is_overdue = serializers.BooleanField(read_only=True)
     amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, coerce_to_string=False, read_only=True
+        max_digits=14, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
     )
     measures = MeasureSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()

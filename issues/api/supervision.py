@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from issues.api.problems import ProblemChildMixin
+from issues.bounds import validate_text
 from issues.models import SupervisionAction
 from issues.services.supervision import supervision_reply
 
@@ -39,7 +40,7 @@ class ProblemSupervisionListView(ProblemChildMixin, generics.ListAPIView):
 
 
 class ReplySerializer(serializers.Serializer):
-    reply = serializers.CharField()
+    reply = serializers.CharField(validators=[validate_text])
 
 
 class SupervisionReplyView(APIView):

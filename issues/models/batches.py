@@ -2,6 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import (
+    day_validators,
+    validate_date,
+    validate_line,
+    validate_remind_days,
+    validate_text,
+)
+
 from .units import Unit
 
 
@@ -55,7 +63,7 @@ def default_remind_days():
 class Category(models.Model):
     """The per-installation dictionary of problem categories (问题类别)."""
 
-    name = models.CharField(_("名称"), max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True, validators=[validate_line])
     sort = models.PositiveIntegerField(_("排序"), default=0)
     # A category in use is deactivated, never deleted: its problems keep it, new ones cannot.
     is_active = models.BooleanField(_("启用"), default=True)
@@ -70,24 +78,45 @@ class Category(models.Model):
 
 
 class Batch(models.Model):
-    name = models.CharField(_("批次名称"), max_length=200)
+    name = models.CharField(_("批次名称"), max_length=200, validators=[validate_line])
     source = models.CharField(_("问题来源"), max_length=30, choices=Source, default=Source.OTHER)
-    issuer = models.CharField(_("交办机关"), max_length=100, blank=True)
-    doc_no = models.CharField(_("文号"), max_length=100, blank=True)
-    received_date = models.DateField(_("接收日期"), null=True, blank=True)
-    default_due_date = models.DateField(_("默认整改时限"), null=True, blank=True)
-    code_prefix = models.CharField(_("编号前缀"), max_length=30, unique=True)
+    issuer = models.CharField(_("交办机关"), max_length=100, blank=True, validators=[validate_line])
+    doc_no = models.CharField(_("文号"), max_length=100, blank=True, validators=[validate_line])
+    received_date = models.DateField(
+        _("接收日期"), null=True, blank=True, validators=[validate_date]
+    )
+    default_due_date = models.DateField(
+        _("默认整改时限"), null=True, blank=True, validators=[validate_date]
+    )
+    code_prefix = models.CharField(
+        _("编号前缀"), max_length=30, unique=True, validators=[validate_line]
+    )
     # Problem codes come from this counter, incremented under a row lock (see next_problem_code).
     last_seq = models.PositiveIntegerField(default=0, editable=False)
     needs_list_review = models.BooleanField(_("清单需审核"), default=False)
     closeout_chain = models.JSONField(_("销号审核链"), default=default_chain)
     extension_chain = models.JSONField(_("延期审核链"), default=default_chain)
-    max_extension_days = models.PositiveIntegerField(_("累计延期上限（天）"), null=True, blank=True)
-    yellow_days = models.PositiveIntegerField(_("黄灯提前天数"), default=7)
-    remind_days_before = models.JSONField(_("到期前提醒（天）"), default=default_remind_days)
-    overdue_repeat_days = models.PositiveIntegerField(_("逾期重复提醒间隔（天）"), default=3)
-    escalate_after_days = models.PositiveIntegerField(_("逾期升级（天）"), default=7)
-    review_pending_days = models.PositiveIntegerField(_("审核超时提醒（天）"), default=5)
+    max_extension_days = models.PositiveIntegerField(
+        _("累计延期上限（天）"),
+        null=True,
+        blank=True,
+        validators=day_validators("max_extension_days"),
+    )
+    yellow_days = models.PositiveIntegerField(
+        _("黄灯提前天数"), default=7, validators=day_validators("yellow_days")
+    )
+    remind_days_before = models.JSONField(
+        _("到期前提醒（天）"), default=default_remind_days, validators=[validate_remind_days]
+    )
+    overdue_repeat_days = models.PositiveIntegerField(
+        _("逾期重复提醒间隔（天）"), default=3, validators=day_validators("overdue_repeat_days")
+    )
+    escalate_after_days = models.PositiveIntegerField(
+        _("逾期升级（天）"), default=7, validators=day_validators("escalate_after_days")
+    )
+    review_pending_days = models.PositiveIntegerField(
+        _("审核超时提醒（天）"), default=5, validators=day_validators("review_pending_days")
+    )
     # The issuing office: only office admins whose scope holds it change the batch's rules
     # (docs/permissions.md). Null: installation-wide, written by superusers and office admins
     # at a root unit.
@@ -117,7 +146,7 @@ class Batch(models.Model):
 
 
 class Campaign(models.Model):
-    name = models.CharField(_("专项整治名称"), max_length=200)
+    name = models.CharField(_("专项整治名称"), max_length=200, validators=[validate_line])
     lead_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("牵头单位")
     )
@@ -129,9 +158,9 @@ class Campaign(models.Model):
         related_name="+",
         verbose_name=_("分管领导"),
     )
-    start_date = models.DateField(_("开始日期"), null=True, blank=True)
-    end_date = models.DateField(_("结束日期"), null=True, blank=True)
-    goal = models.TextField(_("目标"), blank=True)
+    start_date = models.DateField(_("开始日期"), null=True, blank=True, validators=[validate_date])
+    end_date = models.DateField(_("结束日期"), null=True, blank=True, validators=[validate_date])
+    goal = models.TextField(_("目标"), blank=True, validators=[validate_text])
     # The issuing office, as for batches (docs/permissions.md).
     owner_unit = models.ForeignKey(
         Unit,

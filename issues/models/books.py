@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import validate_date, validate_line, validate_text
+
 from .problems import Problem
 from .units import Unit
 
@@ -23,9 +25,9 @@ class FollowUpReview(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    review_date = models.DateField(_("回头看日期"))
+    review_date = models.DateField(_("回头看日期"), validators=[validate_date])
     result = models.CharField(_("结论"), max_length=20, choices=FollowUpResult)
-    findings = models.TextField(_("发现情况"), blank=True)
+    findings = models.TextField(_("发现情况"), blank=True, validators=[validate_text])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -44,12 +46,12 @@ class RegulationKind(models.TextChoices):
 
 
 class Regulation(models.Model):
-    name = models.CharField(_("制度名称"), max_length=200)
-    doc_no = models.CharField(_("文号"), max_length=100, blank=True)
+    name = models.CharField(_("制度名称"), max_length=200, validators=[validate_line])
+    doc_no = models.CharField(_("文号"), max_length=100, blank=True, validators=[validate_line])
     kind = models.CharField(
         _("类型"), max_length=20, choices=RegulationKind, default=RegulationKind.NEW
     )
-    issued_on = models.DateField(_("印发日期"))
+    issued_on = models.DateField(_("印发日期"), validators=[validate_date])
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="regulations", verbose_name=_("制定单位")
     )

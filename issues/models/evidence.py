@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import validate_line
+
 from .problems import Measure, Problem, ProgressReport
 from .requests import ReviewRequest
 
@@ -48,7 +50,9 @@ class Evidence(models.Model):
     stage = models.CharField(
         _("阶段"), max_length=10, choices=EvidenceStage, blank=True, default=""
     )
-    description = models.CharField(_("说明"), max_length=300, blank=True)
+    description = models.CharField(
+        _("说明"), max_length=300, blank=True, validators=[validate_line]
+    )
     file = models.FileField(upload_to=evidence_path, max_length=200)
     file_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveBigIntegerField(_("大小"))

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import validate_date, validate_line, validate_text
+
 from .batches import Batch, Campaign, Category, Source
 from .units import Unit
 
@@ -72,9 +74,9 @@ class Problem(models.Model):
         related_name="problems",
         verbose_name=_("问题类别"),
     )
-    title = models.CharField(_("问题标题"), max_length=300)
-    description = models.TextField(_("具体表现"))
-    target = models.TextField(_("整改目标"), blank=True)
+    title = models.CharField(_("问题标题"), max_length=300, validators=[validate_line])
+    description = models.TextField(_("具体表现"), validators=[validate_text])
+    target = models.TextField(_("整改目标"), blank=True, validators=[validate_text])
     severity = models.CharField(
         _("严重程度"), max_length=10, choices=Severity, default=Severity.NORMAL
     )
@@ -84,8 +86,10 @@ class Problem(models.Model):
     rectify_type = models.CharField(
         _("整改类型"), max_length=20, choices=RectifyType, default=RectifyType.TIME_BOUND
     )
-    due_date = models.DateField(_("整改时限"), null=True, blank=True)
-    original_due_date = models.DateField(_("原定时限"), null=True, blank=True)
+    due_date = models.DateField(_("整改时限"), null=True, blank=True, validators=[validate_date])
+    original_due_date = models.DateField(
+        _("原定时限"), null=True, blank=True, validators=[validate_date]
+    )
     responsible_leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -128,11 +132,13 @@ class Problem(models.Model):
     closed_on_time = models.BooleanField(_("按期完成"), null=True, blank=True, editable=False)
     reopen_count = models.PositiveIntegerField(_("反弹次数"), default=0, editable=False)
     rework_count = models.PositiveIntegerField(_("退回重改次数"), default=0, editable=False)
-    generalization_note = models.TextField(_("举一反三"), blank=True)
-    mechanism_note = models.TextField(_("长效机制"), blank=True)
-    next_review_date = models.DateField(_("下次复核日期"), null=True, blank=True)
+    generalization_note = models.TextField(_("举一反三"), blank=True, validators=[validate_text])
+    mechanism_note = models.TextField(_("长效机制"), blank=True, validators=[validate_text])
+    next_review_date = models.DateField(
+        _("下次复核日期"), null=True, blank=True, validators=[validate_date]
+    )
     latest_progress = models.TextField(_("最新进展"), blank=True, editable=False)
-    remark = models.TextField(_("备注"), blank=True)
+    remark = models.TextField(_("备注"), blank=True, validators=[validate_text])
     # The earliest local date on which this problem produces a reminder; kept current by the
     # workflow (issues.services.schedule) so the reminder scan is one indexed range query.
     next_reminder_on = models.DateField(null=True, blank=True, editable=False)
@@ -190,7 +196,7 @@ class MeasureStatus(models.TextChoices):
 class Measure(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="measures")
     seq = models.PositiveIntegerField(_("序号"))
-    content = models.TextField(_("措施内容"))
+    content = models.TextField(_("措施内容"), validators=[validate_text])
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="measures", verbose_name=_("责任单位")
     )
@@ -202,12 +208,12 @@ class Measure(models.Model):
         related_name="+",
         verbose_name=_("责任人"),
     )
-    due_date = models.DateField(_("完成时限"), null=True, blank=True)
+    due_date = models.DateField(_("完成时限"), null=True, blank=True, validators=[validate_date])
     status = models.CharField(
         _("状态"), max_length=20, choices=MeasureStatus, default=MeasureStatus.NOT_STARTED
     )
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    done_note = models.TextField(_("完成情况"), blank=True)
+    done_note = models.TextField(_("完成情况"), blank=True, validators=[validate_text])
 
     class Meta:
         ordering = ["problem_id", "seq"]
@@ -231,10 +237,12 @@ class ProgressReport(models.Model):
     measure = models.ForeignKey(
         Measure, on_delete=models.SET_NULL, null=True, blank=True, related_name="progress_reports"
     )
-    period = models.CharField(_("报送期次"), max_length=10)
-    content = models.TextField(_("本期进展"))
-    difficulties = models.TextField(_("存在困难/未完成原因"), blank=True)
-    next_steps = models.TextField(_("下一步措施"), blank=True)
+    period = models.CharField(_("报送期次"), max_length=10, validators=[validate_line])
+    content = models.TextField(_("本期进展"), validators=[validate_text])
+    difficulties = models.TextField(
+        _("存在困难/未完成原因"), blank=True, validators=[validate_text]
+    )
+    next_steps = models.TextField(_("下一步措施"), blank=True, validators=[validate_text])
     percent = models.PositiveSmallIntegerField(_("完成百分比"), default=0)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -271,9 +279,11 @@ class SupervisionAction(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )  # null: issued by the system
-    content = models.TextField(_("督办内容"))
-    reply_due_date = models.DateField(_("回复期限"), null=True, blank=True)
-    reply = models.TextField(_("回复"), blank=True)
+    content = models.TextField(_("督办内容"), validators=[validate_text])
+    reply_due_date = models.DateField(
+        _("回复期限"), null=True, blank=True, validators=[validate_date]
+    )
+    reply = models.TextField(_("回复"), blank=True, validators=[validate_text])
     replied_at = models.DateTimeField(null=True, blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

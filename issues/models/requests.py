@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import validate_date, validate_text
+
 from .batches import StepKind
 from .problems import Problem
 
@@ -41,19 +43,27 @@ class ReviewRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     # Close-out (销号申请)
-    summary = models.TextField(_("整改完成情况"), blank=True)
+    summary = models.TextField(_("整改完成情况"), blank=True, validators=[validate_text])
     self_check = models.JSONField(_("自查"), default=dict, blank=True)
-    rework_requirement = models.TextField(_("补充整改要求"), blank=True)
-    new_due_date = models.DateField(_("新整改时限"), null=True, blank=True)
+    rework_requirement = models.TextField(_("补充整改要求"), blank=True, validators=[validate_text])
+    new_due_date = models.DateField(
+        _("新整改时限"), null=True, blank=True, validators=[validate_date]
+    )
 
     # Extension (延期申请)
     kind = models.CharField(_("申请类型"), max_length=20, choices=ExtensionKind, blank=True)
-    original_due_date = models.DateField(_("原整改时限"), null=True, blank=True)
-    requested_due_date = models.DateField(_("申请延至"), null=True, blank=True)
-    reason = models.TextField(_("延期理由"), blank=True)
-    progress_so_far = models.TextField(_("目前进展"), blank=True)
-    stage_goal = models.TextField(_("阶段目标"), blank=True)
-    next_review_date = models.DateField(_("下次复核日期"), null=True, blank=True)
+    original_due_date = models.DateField(
+        _("原整改时限"), null=True, blank=True, validators=[validate_date]
+    )
+    requested_due_date = models.DateField(
+        _("申请延至"), null=True, blank=True, validators=[validate_date]
+    )
+    reason = models.TextField(_("延期理由"), blank=True, validators=[validate_text])
+    progress_so_far = models.TextField(_("目前进展"), blank=True, validators=[validate_text])
+    stage_goal = models.TextField(_("阶段目标"), blank=True, validators=[validate_text])
+    next_review_date = models.DateField(
+        _("下次复核日期"), null=True, blank=True, validators=[validate_date]
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -94,7 +104,7 @@ class ReviewStep(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    opinion = models.TextField(_("审核意见"), blank=True)
+    opinion = models.TextField(_("审核意见"), blank=True, validators=[validate_text])
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,6 +4,8 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import validate_line
+
 
 class UnitKind(models.TextChoices):
     PARTY_DEPT = "party_dept", _("党委部门")
@@ -16,9 +18,9 @@ class UnitKind(models.TextChoices):
 
 
 class Unit(models.Model):
-    name = models.CharField(_("名称"), max_length=100)
-    short_name = models.CharField(_("简称"), max_length=50, blank=True)
-    code = models.CharField(_("代码"), max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=100, validators=[validate_line])
+    short_name = models.CharField(_("简称"), max_length=50, blank=True, validators=[validate_line])
+    code = models.CharField(_("代码"), max_length=50, unique=True, validators=[validate_line])
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind, default=UnitKind.OTHER)
     parent = models.ForeignKey(
         "self",

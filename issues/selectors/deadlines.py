@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from issues.bounds import add_days
 from issues.models import (
     ACTIVE_STATES,
     OVERDUE_STATES,
@@ -63,9 +64,7 @@ def _due_soon_q(today: dt.date) -> Q:
         by_days[days].append(batch_id)
     q = Q(pk__in=[])
     for days, batch_ids in sorted(by_days.items()):
-        q |= Q(
-            batch_id__in=batch_ids, due_date__gte=today, due_date__lte=today + dt.timedelta(days)
-        )
+        q |= Q(batch_id__in=batch_ids, due_date__gte=today, due_date__lte=add_days(today, days))
     return q
 
 

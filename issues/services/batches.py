@@ -5,9 +5,11 @@ by office admins whose scope holds that unit; one with no owner is installation-
 belongs to the office admins at a root unit. The whole role matrix is docs/permissions.md.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from issues.bounds import DAY_BOUNDS, day_validators, validate_remind_days
 from issues.exceptions import ActionForbidden, InvalidInput
 from issues.models import (
     ACTIVE_STATES,
@@ -97,12 +99,21 @@ def _validate_batch(fields: dict, *, batch_id: int | None = None):
         error = review_chain_error(fields[name])
         if error:
             errors[name] = [error]
-    if "remind_days_before" in fields:
-        days = fields["remind_days_before"]
-        if not isinstance(days, list) or any(
-            not isinstance(d, int) or isinstance(d, bool) or d < 0 for d in days
-        ):
-            errors["remind_days_before"] = ["须为非负整数列表。"]
+    # The bounds of issues.bounds, checked here too: every door (API, page, admin) ends here.
+    for name in DAY_BOUNDS.keys() & fields.keys():
+        value = fields[name]
+        checks = [validate_remind_days] if name == "remind_days_before" else day_validators(name)
+        if value is None and name == "max_extension_days":
+            continue
+        try:
+            if name != "remind_days_before" and (
+                not isinstance(value, int) or isinstance(value, bool)
+            ):
+                raise ValidationError("须为整数。")
+            for check in checks:
+                check(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
     if "report_cycle" in fields or "report_due_day" in fields:
         current = Batch.objects.filter(pk=batch_id).values("report_cycle", "report_due_day").first()
         current = current or {"report_cycle": ReportCycle.NONE, "report_due_day": None}

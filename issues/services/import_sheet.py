@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from issues.bounds import DATE_MAX, DATE_MIN
 from issues.models import Origin, RectifyType, Severity, Source
 
 TITLE_LENGTH = 60
@@ -145,6 +146,14 @@ def _month_end(year: int, month: int) -> dt.date:
 
 
 def parse_due(value):
+    """A date within DATE_MIN … DATE_MAX, LONG_TERM for 长期坚持, or None when blank."""
+    due = _parse_due(value)
+    if isinstance(due, dt.date) and not DATE_MIN <= due <= DATE_MAX:
+        raise CellError(f"整改时限须在 {DATE_MIN.isoformat()} 至 {DATE_MAX.isoformat()} 之间。")
+    return due
+
+
+def _parse_due(value):
     """A date, LONG_TERM for 长期坚持, or None when blank.
 
     2024-03-31, 2024/3/31, 2024.3.31, 2024年3月31日(前), 20240331, Excel date cells and serial

@@ -14,9 +14,11 @@ the row lock), one `create` ledger entry per problem in row order, noting the im
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 
+from issues.bounds import validate_line, validate_text
 from issues.exceptions import ActionForbidden, InvalidInput
 from issues.models import (
     Batch,
@@ -203,6 +205,15 @@ def _is_end(row: tuple) -> bool:
     return first.startswith(("合计", "总计"))
 
 
+TEXT_CHECKS = {
+    "title": validate_line,
+    "description": validate_text,
+    "target": validate_text,
+    "measures": validate_text,
+    "remark": validate_text,
+}
+
+
 def _parse_row(number, values, columns, header, lookup, batch, actor, columns_unknown):
     """ParsedRow or a list of RowError for one spreadsheet row."""
     errors = []
@@ -217,6 +228,14 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
         except CellError as exc:
             fail(name, str(exc))
             return None
+
+    # Text cells refuse control characters, as every other door does (line breaks are fine).
+    for name, check in TEXT_CHECKS.items():
+        if name in columns.values():
+            try:
+                check(cell_text(cells.get(name)))
+            except ValidationError as exc:
+                fail(name, exc.messages[0])
 
     fields = {}
     description = cell_text(cells.get("description"))

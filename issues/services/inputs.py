@@ -3,8 +3,19 @@ so that the API and the pages get the same field errors."""
 
 from rest_framework import serializers
 
+from issues.bounds import ID_MAX, validate_date, validate_text
 from issues.models import ExtensionKind, SupervisionKind
 from issues.services.workdays import MAX_WORKING_DAYS, due_in_working_days
+
+
+def _date(**kwargs):
+    """A date within the bounds of issues.bounds (2000-01-01 … 2099-12-31)."""
+    return serializers.DateField(validators=[validate_date], **kwargs)
+
+
+def _text(**kwargs):
+    """Free text: line breaks and tabs allowed, other control characters refused."""
+    return serializers.CharField(validators=[validate_text], **kwargs)
 
 
 class NoInput(serializers.Serializer):
@@ -12,20 +23,20 @@ class NoInput(serializers.Serializer):
 
 
 class CommentOptional(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = _text(required=False, allow_blank=True, default="")
 
 
 class CommentRequired(serializers.Serializer):
-    comment = serializers.CharField()
+    comment = _text()
 
 
 class DueDateOptional(serializers.Serializer):
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = _date(required=False, allow_null=True, default=None)
     # SPEC §12: "N个工作日内" instead of a date, counted from today.
     due_in_working_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_WORKING_DAYS
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = _text(required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         return resolve_working_days(attrs)
@@ -51,25 +62,27 @@ class SelfCheck(serializers.Serializer):
 
 
 class RequestCloseout(serializers.Serializer):
-    summary = serializers.CharField()
+    summary = _text()
     self_check = SelfCheck(required=False)
-    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), required=False, default=list
+    )
 
 
 class RejectCloseout(serializers.Serializer):
-    comment = serializers.CharField()
-    new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    comment = _text()
+    new_due_date = _date(required=False, allow_null=True, default=None)
     # Required (true) when new_due_date is earlier than the current due date.
     confirm_earlier = serializers.BooleanField(required=False, default=False)
 
 
 class RequestExtension(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ExtensionKind.choices)
-    requested_due_date = serializers.DateField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField()
-    progress_so_far = serializers.CharField(required=False, allow_blank=True, default="")
-    stage_goal = serializers.CharField(required=False, allow_blank=True, default="")
-    next_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    requested_due_date = _date(required=False, allow_null=True, default=None)
+    reason = _text()
+    progress_so_far = _text(required=False, allow_blank=True, default="")
+    stage_goal = _text(required=False, allow_blank=True, default="")
+    next_review_date = _date(required=False, allow_null=True, default=None)
     # "延期N个工作日": counted from the current due date (SPEC §12 working days).
     extend_working_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_WORKING_DAYS
@@ -97,8 +110,8 @@ class RequestExtension(serializers.Serializer):
 
 
 class Reopen(serializers.Serializer):
-    comment = serializers.CharField()
-    new_due_date = serializers.DateField()
+    comment = _text()
+    new_due_date = _date()
     confirm_earlier = serializers.BooleanField(required=False, default=False)
 
 
@@ -109,5 +122,5 @@ SUPERVISE_KINDS = [
 
 class Supervise(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SUPERVISE_KINDS)
-    content = serializers.CharField()
-    reply_due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    content = _text()
+    reply_due_date = _date(required=False, allow_null=True, default=None)

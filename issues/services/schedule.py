@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from issues.bounds import add_days
 from issues.models import (
     ACTIVE_STATES,
     OVERDUE_STATES,
@@ -42,34 +43,43 @@ class Due:
     family: str  # within a family only the latest fired reminder is sent (catch-up)
 
 
+# Overdue repeats kept before `until` when not compact: a deadline years past (or a stored
+# date far outside the bounds) must not build thousands of rungs.
+KEPT_OVERDUE_RUNGS = 100
+
+
 def _deadline_ladder(target, due, batch, audience, *, overdue, escalate, until, compact=False):
     """The reminders of one deadline: before, on the day, overdue repeats, escalation.
 
     compact: of the overdue repeats fired by `until`, only the latest (all the scan needs:
-    within a family only the latest is sent), computed without walking every repeat."""
+    within a family only the latest is sent), computed without walking every repeat.
+    Total for any stored rule and date: add_days clamps instead of overflowing (issue 11)."""
     items = [
-        Due(target, Kind.DUE_SOON, days, due, due - dt.timedelta(days), audience, target)
-        for days in sorted(set(batch.remind_days_before), reverse=True)
-        if days > 0
+        Due(target, Kind.DUE_SOON, days, due, add_days(due, -days), audience, target)
+        for days in sorted(
+            {d for d in batch.remind_days_before if isinstance(d, int) and d > 0}, reverse=True
+        )
     ]
     items.append(Due(target, Kind.DUE_TODAY, 0, due, due, audience, target))
     if overdue:
         repeat = max(batch.overdue_repeat_days, 1)
-        fire, level = due + dt.timedelta(1), 1
-        if compact and fire <= until:
-            skipped = (until - fire).days // repeat  # repeats before the latest fired one
-            fire, level = fire + dt.timedelta(skipped * repeat), level + skipped
+        fire, level = add_days(due, 1), 1
+        if fire <= until:
+            # repeats before the latest fired one (compact), or all but the last hundred
+            skipped = (until - fire).days // repeat - (0 if compact else KEPT_OVERDUE_RUNGS)
+            if skipped > 0:
+                fire, level = add_days(fire, skipped * repeat), level + skipped
         # Materialise repeats only up to `until`: the ladder is infinite while overdue.
-        while fire <= until:
+        while fire <= until and fire < dt.date.max:
             items.append(
                 Due(target, Kind.OVERDUE, level, due, fire, Audience.LEAD_ADMINS_AND_HEAD, target)
             )
-            fire, level = fire + dt.timedelta(repeat), level + 1
+            fire, level = add_days(fire, repeat), level + 1
         items.append(
             Due(target, Kind.OVERDUE, level, due, fire, Audience.LEAD_ADMINS_AND_HEAD, target)
         )
     if escalate:
-        fire = due + dt.timedelta(batch.escalate_after_days)
+        fire = add_days(due, batch.escalate_after_days)
         items.append(
             Due(target, Kind.ESCALATED, 0, due, fire, Audience.ESCALATION, f"{target}/escalation")
         )
@@ -121,7 +131,7 @@ def problem_ladder(problem: Problem, *, until: dt.date, compact: bool = False) -
         since = (
             timezone.localdate(max(decided)) if decided else timezone.localdate(request.created_at)
         )
-        fire = since + dt.timedelta(batch.review_pending_days)
+        fire = add_days(since, batch.review_pending_days)
         items.append(
             Due(
                 f"step:{current.pk}",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from issues.bounds import validate_date, validate_line, validate_text
 from issues.exceptions import ActionForbidden, DomainError
 from issues.models import (
     FollowUpResult,
@@ -50,18 +51,23 @@ PAGE_SIZE = 50
 
 class FollowUpForm(forms.Form):
     review_date = forms.DateField(
-        label=gettext_lazy("回头看日期"), widget=DateInput(), initial=timezone.localdate
+        validators=[validate_date],
+        label=gettext_lazy("回头看日期"),
+        widget=DateInput(),
+        initial=timezone.localdate,
     )
     result = forms.ChoiceField(
         label=gettext_lazy("结论"), choices=FollowUpResult.choices, widget=forms.RadioSelect
     )
     findings = forms.CharField(
+        validators=[validate_text],
         label=gettext_lazy("发现情况"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("结论为“整改不到位”或“反弹”时必填，问题将重新进入整改。"),
     )
     new_due_date = forms.DateField(
+        validators=[validate_date],
         label=gettext_lazy("重新整改时限"),
         required=False,
         widget=DateInput(),
@@ -160,10 +166,16 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class RegulationForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("制度名称"), max_length=200)
-    doc_no = forms.CharField(label=gettext_lazy("文号"), max_length=100, required=False)
+    name = forms.CharField(
+        validators=[validate_line], label=gettext_lazy("制度名称"), max_length=200
+    )
+    doc_no = forms.CharField(
+        validators=[validate_line], label=gettext_lazy("文号"), max_length=100, required=False
+    )
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=RegulationKind.choices)
-    issued_on = forms.DateField(label=gettext_lazy("印发日期"), widget=DateInput())
+    issued_on = forms.DateField(
+        validators=[validate_date], label=gettext_lazy("印发日期"), widget=DateInput()
+    )
     problems = forms.CharField(
         label=gettext_lazy("关联问题编号"),
         required=False,

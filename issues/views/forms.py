@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import validate_date, validate_line, validate_text
 from issues.models import EvidenceKind, EvidenceStage, Measure, MeasureStatus, Unit
 from issues.selectors.scope import visible_users
 from issues.services.org import display_name
@@ -51,9 +52,12 @@ def _owners(user, problem):
 
 
 class MeasureForm(forms.Form):
-    content = forms.CharField(label=_("措施内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(
+        validators=[validate_text], label=_("措施内容"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
     due_date = forms.DateField(
+        validators=[validate_date],
         label=_("完成时限"),
         required=False,
         widget=DateInput(),
@@ -74,7 +78,10 @@ class MeasureForm(forms.Form):
 class MeasureEditForm(MeasureForm):
     status = forms.ChoiceField(label=_("状态"), choices=MeasureStatus.choices)
     done_note = forms.CharField(
-        label=_("完成情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        validators=[validate_text],
+        label=_("完成情况"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     field_order = ["content", "unit", "owner", "due_date", "status", "done_note"]
@@ -82,6 +89,7 @@ class MeasureEditForm(MeasureForm):
 
 class MeasureDoneForm(forms.Form):
     done_note = forms.CharField(
+        validators=[validate_text],
         label=_("完成情况"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("简述措施落实情况，便于审核。"),
@@ -94,6 +102,7 @@ def _current_period():
 
 class ProgressForm(forms.Form):
     period = forms.CharField(
+        validators=[validate_line],
         label=_("报送期次"),
         max_length=20,
         initial=_current_period,
@@ -102,12 +111,20 @@ class ProgressForm(forms.Form):
     measure = MeasureChoiceField(
         label=_("对应措施"), queryset=Measure.objects.none(), required=False
     )
-    content = forms.CharField(label=_("本期进展"), widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(
+        validators=[validate_text], label=_("本期进展"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     difficulties = forms.CharField(
-        label=_("存在困难/未完成原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        validators=[validate_text],
+        label=_("存在困难/未完成原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     next_steps = forms.CharField(
-        label=_("下一步措施"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        validators=[validate_text],
+        label=_("下一步措施"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     percent = forms.IntegerField(label=_("完成百分比"), min_value=0, max_value=100, initial=0)
 
@@ -153,7 +170,9 @@ class EvidenceForm(forms.Form):
     measure = MeasureChoiceField(
         label=_("对应措施"), queryset=Measure.objects.none(), required=False
     )
-    description = forms.CharField(label=_("说明"), max_length=300, required=False)
+    description = forms.CharField(
+        validators=[validate_line], label=_("说明"), max_length=300, required=False
+    )
 
     def __init__(self, *args, problem, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,7 +185,9 @@ class EvidenceReplaceForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    reply = forms.CharField(label=_("回复内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    reply = forms.CharField(
+        validators=[validate_text], label=_("回复内容"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 def add_domain_errors(form, exc):

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from issues.bounds import validate_date, validate_line, validate_remind_days, validate_text
 from issues.models import Batch, Role, Source, StepKind, UnitKind
 from issues.selectors.scope import visible_users
 from issues.views.forms import DateInput, UserChoiceField
@@ -32,9 +33,12 @@ class IndentedUnitField(forms.ModelChoiceField):
 
 
 class UnitForm(forms.Form):
-    name = forms.CharField(label=_("单位名称"), max_length=100)
-    short_name = forms.CharField(label=_("简称"), max_length=50, required=False)
+    name = forms.CharField(validators=[validate_line], label=_("单位名称"), max_length=100)
+    short_name = forms.CharField(
+        validators=[validate_line], label=_("简称"), max_length=50, required=False
+    )
     code = forms.CharField(
+        validators=[validate_line],
         label=_("单位代码"),
         max_length=50,
         help_text=_("全县唯一，导入问题清单时可按代码匹配单位。"),
@@ -63,7 +67,7 @@ class UserCreateForm(forms.Form):
     creating admin's scope, so the two are made together."""
 
     username = forms.CharField(label=_("登录名"), max_length=150)
-    display_name = forms.CharField(label=_("姓名"), max_length=150)
+    display_name = forms.CharField(validators=[validate_line], label=_("姓名"), max_length=150)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
     password = forms.CharField(
         label=_("初始密码"),
@@ -157,9 +161,11 @@ class BatchForm(forms.ModelForm):
     def clean_remind_days_before(self):
         text = self.cleaned_data["remind_days_before"].replace("，", ",")
         try:
-            return [int(part) for part in text.split(",") if part.strip()]
+            days = [int(part) for part in text.split(",") if part.strip()]
         except ValueError as exc:
             raise forms.ValidationError(_("请填写用逗号分隔的整数。")) from exc
+        validate_remind_days(days)
+        return days
 
     def service_fields(self) -> dict:
         """cleaned_data as batch_create/batch_update take it (chains as ordered lists)."""
@@ -177,11 +183,18 @@ class BatchForm(forms.ModelForm):
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=_("专项整治名称"), max_length=200)
-    start_date = forms.DateField(label=_("开始日期"), required=False, widget=DateInput())
-    end_date = forms.DateField(label=_("结束日期"), required=False, widget=DateInput())
+    name = forms.CharField(validators=[validate_line], label=_("专项整治名称"), max_length=200)
+    start_date = forms.DateField(
+        validators=[validate_date], label=_("开始日期"), required=False, widget=DateInput()
+    )
+    end_date = forms.DateField(
+        validators=[validate_date], label=_("结束日期"), required=False, widget=DateInput()
+    )
     goal = forms.CharField(
-        label=_("目标"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        validators=[validate_text],
+        label=_("目标"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from issues.api.filters import ProblemFilter
+from issues.bounds import validate_date
 from issues.models import Batch, Category, Source, Status
 from issues.pagination import IdsFirstPaginator
 from issues.selectors.problems import problem_list, problem_rows_by_id
@@ -57,10 +58,16 @@ class FilterForm(forms.Form):
         choices=[("", _("全部")), ("true", _("已逾期")), ("false", _("未逾期"))],
     )
     due_after = forms.DateField(
-        label=_("时限自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[validate_date],
+        label=_("时限自"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     due_before = forms.DateField(
-        label=_("时限至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[validate_date],
+        label=_("时限至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, user, **kwargs):
