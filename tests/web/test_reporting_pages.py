@@ -56,7 +56,7 @@ def test_the_next_period_is_prefilled_with_the_last_report(cast, weekly, web):
         nxt = ReportPeriod.objects.get(period="2026-W11")
         client = web(cast.admin_a)
         body = client.get(f"/reports/periods/{nxt.pk}/submit/").content.decode()
-    assert "上周完成排查" in body and "已预填上期（2026-W10）" in body
+    assert "上周完成排查" in body and "已预填最近一次（2026-W10）" in body
 
 
 def test_an_empty_entry_is_refused_with_a_message(cast, weekly, web):
