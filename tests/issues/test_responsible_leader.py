@@ -286,3 +286,23 @@ def test_it_refuses_changing_the_leader_in_the_admin_while_pending(leaders, make
     assert "待审核" in str(response.context["adminform"].form.errors)
     problem.refresh_from_db()
     assert problem.responsible_leader == c.leader
+
+
+def test_it_checks_the_leaders_of_a_sheet_in_a_constant_number_of_queries(leaders, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from issues.services.importer import import_check
+
+    c = leaders
+
+    def queries_for(n):
+        rows = [["问题描述", "牵头单位", "整改时限", "责任领导"]]
+        rows += [[f"问题{i}", "教育局", "2026-06-30", "leader_a"] for i in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            parsed, errors = import_check(actor=c.oa, batch=c.batch, upload=sheet(rows))
+        assert (len(parsed), errors) == (n, [])
+        return len(captured)
+
+    queries_for(1)  # warm: the actor's memberships are read once and cached
+    assert queries_for(40) == queries_for(4)
