@@ -105,15 +105,17 @@ def rectification_report_data(*, user, batch_id=None, unit_id=None, campaign_id=
         for i, p in enumerate(rows.iterator(chunk_size=500), start=1)
     ]
     title = f"关于{scope_name}整改情况的报告" if scope_name else "关于问题整改情况的报告"
+    code, line = print_verification()
     return {
         "title": title,
+        "verification_code": code,
+        "verification": line,
         "scope_name": scope_name,
         "date": today,
         "figures": figures,
         "split": bool(figures["县级问题数"]) and bool(figures["其他问题数"]),
         "paragraphs": report_paragraphs(scope_name, today, figures),
         "table": table,
-        "verification_code": print_verification()[0],  # 台账校验码 (ledger.checkpoints)
     }
 
 
@@ -175,14 +177,14 @@ def rectification_report_docx(data: dict) -> bytes:
     docx_render.table(doc, headers, rows, widths)
     docx_render.body(doc, "")
     docx_render.body(doc, _cn_date(data["date"]), align=docx_render.RIGHT, indent=False)
-    if data.get("verification_code"):
-        docx_render.body(doc, f"台账校验码：{data['verification_code']}", indent=False)
+    docx_render.body(doc, data["verification"], indent=False)
     return docx_render.save(doc)
 
 
 def closeout_form_docx(data: dict) -> bytes:
     """The 销号申请单 (issues/services/forms.py closeout_form_data) as Word, with signatures."""
     values = {label: value for label, value in data["fields"] + data["texts"]}
+    values["台账校验码"] = data["verification_code"]
     template = docx_render.office_template("closeout-form.docx")
     if template is not None:
         return docx_render.fill_template(template, values)
@@ -219,6 +221,5 @@ def closeout_form_docx(data: dict) -> bytes:
     docx_render.body(doc, "")
     for line in data["signatures"]:
         docx_render.body(doc, f"{line}：                    年    月    日", indent=False)
-    if data.get("verification_code"):
-        docx_render.body(doc, f"台账校验码：{data['verification_code']}", indent=False)
+    docx_render.body(doc, data["verification"], indent=False)
     return docx_render.save(doc)

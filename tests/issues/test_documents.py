@@ -59,6 +59,8 @@ def test_it_states_the_figures_as_numbers(api, cast, known):
     assert "已完成整改1条，整改完成率33.3%，按期完成率100.0%" in text
     assert "立行立改1条，长期坚持0条，逾期未完成0条" in text
     assert "建立完善制度1项" in text
+    checkpoint = LedgerCheckpoint.objects.latest("seq")
+    assert f"台账校验码：{checkpoint.code}" in text
     assert cast.batch.name in doc.paragraphs[0].text
     rows = doc.tables[0].rows
     assert [c.text for c in rows[0].cells][:3] == ["序号", "问题编号", "问题"]
@@ -129,6 +131,7 @@ def test_the_closeout_form_is_a_word_document(api, cast, make_problem):
     assert problem.code in cells and "教育局" in cells
     assert "已整改完成" in text_of(doc)
     assert "整改单位负责人（签字）" in text_of(doc)
+    assert f"台账校验码：{LedgerCheckpoint.objects.latest('seq').code}" in text_of(doc)
     outside = api(cast.admin_b).get(f"/api/v1/problems/{problem.pk}/closeout-form.docx")
     assert_error(outside, 404, "not_found")
 
