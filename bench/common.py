@@ -142,7 +142,9 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def generated_database(url: str, name: str, problems: int, *, seed: int, reuse: bool) -> str:
+def generated_database(
+    url: str, name: str, problems: int, *, seed: int, reuse: bool, units: int | None = None
+) -> str:
     """A scratch database `name` migrated and filled by `generate_data --problems N`, then
     VACUUM ANALYZE'd; with `reuse`, the one a run with --keep left, as it is. Returns its URL."""
     if reuse:
@@ -153,7 +155,8 @@ def generated_database(url: str, name: str, problems: int, *, seed: int, reuse: 
     subprocess.run([*manage, "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
     started = time.perf_counter()
     subprocess.run(
-        [*manage, "generate_data", "--problems", str(problems), "--seed", str(seed)],
+        [*manage, "generate_data", "--problems", str(problems), "--seed", str(seed)]
+        + (["--units", str(units)] if units else []),
         env=env,
         cwd=ROOT,
         check=True,
@@ -209,13 +212,17 @@ def scratch_arguments(parser, *, database: str) -> None:
     parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
 
 
-def measure_generated(script: Path, args, child_args: list[str], *, seed: int) -> dict:
+def measure_generated(
+    script: Path, args, child_args: list[str], *, seed: int, units: int | None = None
+) -> dict:
     """Print the machine, make (or reuse) the scratch database, run `script --child` on it and
     return its result; the database is dropped afterwards unless --keep."""
     url = server_url()
     problems = 10_000 if args.quick else args.problems
     print(json.dumps(machine(url), ensure_ascii=False), flush=True)
-    scratch = generated_database(url, args.database, problems, seed=seed, reuse=args.reuse)
+    scratch = generated_database(
+        url, args.database, problems, seed=seed, reuse=args.reuse, units=units
+    )
     try:
         return run_child(script, child_args, scratch)
     finally:
