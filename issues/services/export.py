@@ -36,6 +36,9 @@ from issues.models import (
     ProgressReport,
     RectifyType,
     Regulation,
+    RequestStatus,
+    RequestType,
+    ReviewRequest,
     Source,
     Status,
     Unit,
@@ -125,6 +128,28 @@ def regulation_text(name: str, doc_no: str) -> str:
     return f"{name}（{doc_no}）" if doc_no else name
 
 
+def _approved(decided, request_type):
+    return [(due, summary) for kind, due, summary in decided if kind == request_type]
+
+
+def progress_text(row: dict) -> str:
+    """整改进展: for a closed problem the approved close-out request's summary (what the
+    reviewers accepted), otherwise the latest interim report."""
+    if row["status"] == Status.CLOSED:
+        closeouts = _approved(row["decided"], RequestType.CLOSEOUT)
+        if closeouts:
+            return closeouts[-1][1]
+    return row["latest_progress"]
+
+
+def extensions_text(decided) -> str:
+    """延期: how many approved `extend` requests, and the dates they granted, in order."""
+    dates = [due for due, _ in _approved(decided, RequestType.EXTENSION) if due is not None]
+    if not dates:
+        return ""
+    return f"延期{len(dates)}次：" + "、".join(date_text(d) for d in dates)
+
+
 Accessor = Callable[[dict], str]
 
 A: dict[str, Accessor] = {
@@ -142,7 +167,9 @@ A: dict[str, Accessor] = {
     "owner": lambda r: person_text(r, "owner"),
     "rectify_type": lambda r: label(RectifyType, r["rectify_type"], r["language"]),
     "due": lambda r: due_text(r["due_date"], r["rectify_type"]),
-    "progress": lambda r: r["latest_progress"],
+    "progress": lambda r: progress_text(r),
+    "original_due": lambda r: date_text(r["original_due_date"] or r["due_date"]),
+    "extensions": lambda r: extensions_text(r["decided"]),
     "status": lambda r: status_text(r["status"], r["language"]),
     "light": lambda r: Light.LABELS.get(r["light"], ""),
     "closed_at": lambda r: date_text(r["closed_at"]),
@@ -167,6 +194,7 @@ ROW_FIELDS = (
     "target",
     "rectify_type",
     "due_date",
+    "original_due_date",
     "latest_progress",
     "status",
     "light",
@@ -239,6 +267,9 @@ DEFAULT_COLUMNS = (
     ("佐证材料", A["evidence"]),
     ("建章立制", A["regulations"]),
     ("备注", A["remark"]),
+    # After SPEC §7's default columns, so that their order stays as the SPEC lists it.
+    ("原定时限", A["original_due"]),
+    ("延期", A["extensions"]),
 )
 
 
@@ -282,6 +313,8 @@ PROFILES: dict[str, Profile] = {
                 ("配合部门", A["cooperating"]),
                 ("责任人", A["owner"]),
                 ("整改时限", A["due"]),
+                ("原定时限", A["original_due"]),
+                ("延期", A["extensions"]),
                 ("整改进展", A["progress"]),
                 ("完成情况", A["xuncha_completion"]),
                 ("销号时间", A["closed_at"]),
@@ -384,6 +417,13 @@ def _many_valued(ids: list[int]) -> dict[str, dict[int, list]]:
             Evidence.objects.filter(in_chunk)
             .order_by("problem_id", "id")
             .values_list("problem_id", "file_name")
+        ),
+        # Approved close-out requests (their summary) and `extend` requests (the granted date).
+        "decided": _grouped(
+            ReviewRequest.objects.filter(in_chunk, status=RequestStatus.APPROVED)
+            .exclude(request_type=RequestType.EXTENSION, requested_due_date__isnull=True)
+            .order_by("problem_id", "decided_at", "id")
+            .values_list("problem_id", "request_type", "requested_due_date", "summary")
         ),
         "regulations": _grouped(
             Linked.objects.filter(in_chunk)

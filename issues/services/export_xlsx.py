@@ -7,6 +7,7 @@ repeated on every printed page, wrapped text, A4 landscape fitted to the page wi
 totals row that reconciles, and a signature line.
 """
 
+import datetime as dt
 import re
 import tempfile
 from collections.abc import Iterable
@@ -51,6 +52,23 @@ CENTER = Alignment("center", "center")
 HEADER_ROW = 3  # title, meta line, header: the header row repeats on every printed page
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Columns written as real cells: dates with a date format, 序号 as a number.
+DATE_COLUMNS = frozenset({"整改时限", "销号时间", "原定时限"})
+NUMBER_COLUMNS = frozenset({"序号"})
+# Fonts offices expect (decided for issue 16 item 7): the title in 方正小标宋简体 as official
+# documents have it (Excel falls back to a Song face where it is missing), everything else in
+# 宋体, which every Chinese Windows and WPS installation has; 仿宋 is for running text, not tables.
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "宋体"
+
+
+def _excel_day(iso: str) -> int:
+    """An ISO date as Excel's day number (1900 date system), shown through a date format."""
+    return (dt.date.fromisoformat(iso) - EXCEL_EPOCH).days
+
+
 def xlsx_text(value: str) -> str:
     value = ILLEGAL_XML.sub("", value)
     return value[:EXCEL_CELL_LIMIT]
@@ -87,8 +105,11 @@ class TextRowWriter:
     Each cell's style id is looked up once (`_StyledCell`).
     """
 
-    def __init__(self, ws, styles: list[dict]):
+    def __init__(self, ws, styles: list[dict], kinds: list[str] | None = None):
         self.ws = ws
+        # Per column: "text", or "number"/"date" for cells Excel must sort and filter as such
+        # (a value that is not a number or an ISO date, e.g. 长期坚持, stays text).
+        self.kinds = kinds or ["text"] * len(styles)
         ws._values_to_row = _cells_as_given
         self.cells = []
         for style in styles:
@@ -98,10 +119,15 @@ class TextRowWriter:
             self.cells.append(cell)
 
     def append(self, values: list[str]):
-        for cell, value in zip(self.cells, values, strict=True):
-            # Text as is (cleaned of what XML cannot hold): no type guessing, no formulas.
-            cell._value = xlsx_text(value) if value else ""
-            cell.data_type = "s"
+        for cell, value, kind in zip(self.cells, values, self.kinds, strict=True):
+            if kind == "number" and value.isdigit():
+                cell._value, cell.data_type = int(value), "n"
+            elif kind == "date" and ISO_DATE.fullmatch(value):
+                cell._value, cell.data_type = _excel_day(value), "n"
+            else:
+                # Text as is (cleaned of what XML cannot hold): no type guessing, no formulas.
+                cell._value = xlsx_text(value) if value else ""
+                cell.data_type = "s"
         self.ws.append(self.cells)
 
 
@@ -129,17 +155,25 @@ def write_ledger_xlsx(target, meta: LedgerExport, rows: Iterable[list[str]]) -> 
     ws.row_dimensions[1].height = 32
     ws.row_dimensions[2].height = 30
 
-    title = TextRowWriter(ws, [{"font": Font(bold=True, size=16), "alignment": CENTER}])
+    title = TextRowWriter(
+        ws, [{"font": Font(name=TITLE_FONT, bold=True, size=18), "alignment": CENTER}]
+    )
     title.append([meta.title])
     line = TextRowWriter(
-        ws, [{"font": Font(size=10), "alignment": Alignment("left", "center", wrap_text=True)}]
+        ws,
+        [
+            {
+                "font": Font(name=BODY_FONT, size=10),
+                "alignment": Alignment("left", "center", wrap_text=True),
+            }
+        ],
     )
     line.append([meta.meta_line])
     ws.merged_cells.add(f"A1:{last}1")
     ws.merged_cells.add(f"A2:{last}2")
 
     header_style = {
-        "font": Font(bold=True),
+        "font": Font(name=BODY_FONT, bold=True, size=11),
         "alignment": Alignment("center", "center", wrap_text=True),
         "border": BOX,
         "fill": PatternFill("solid", fgColor="D9E1F2"),
@@ -147,26 +181,41 @@ def write_ledger_xlsx(target, meta: LedgerExport, rows: Iterable[list[str]]) -> 
     TextRowWriter(ws, [header_style] * ncols).append(headers)
     data_styles = [
         {
-            "font": Font(size=10),
+            "font": Font(name=BODY_FONT, size=10),
             "alignment": Alignment(
-                "center" if header in ("序号", "预警") else "left", "top", wrap_text=True
+                "center" if header in ("序号", "预警", *DATE_COLUMNS) else "left",
+                "top",
+                wrap_text=True,
             ),
             "border": BOX,
+            **({"number_format": "yyyy-mm-dd"} if header in DATE_COLUMNS else {}),
         }
         for header in headers
     ]
-    writer = TextRowWriter(ws, data_styles)
+    kinds = [
+        "date" if h in DATE_COLUMNS else "number" if h in NUMBER_COLUMNS else "text"
+        for h in headers
+    ]
+    writer = TextRowWriter(ws, data_styles, kinds)
     count = 0
     for row in rows:
         writer.append(row)
         count += 1
     totals_row = HEADER_ROW + count + 1
     totals = TextRowWriter(
-        ws, [{"font": Font(bold=True), "alignment": Alignment("left", "center", wrap_text=True)}]
+        ws,
+        [
+            {
+                "font": Font(name=BODY_FONT, bold=True),
+                "alignment": Alignment("left", "center", wrap_text=True),
+            }
+        ],
     )
     totals.append([totals_text(meta.summary)])
     ws.merged_cells.add(f"A{totals_row}:{last}{totals_row}")
-    footer = TextRowWriter(ws, [{"alignment": Alignment("left", "center")}])
+    footer = TextRowWriter(
+        ws, [{"font": Font(name=BODY_FONT), "alignment": Alignment("left", "center")}]
+    )
     footer.append([""])
     footer.append(
         ["填报单位（盖章）：　　　　　　　　　　填报人：　　　　　　　　审核人：　　　　　　　　"]

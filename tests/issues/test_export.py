@@ -76,8 +76,11 @@ def sheet_rows(data: bytes):
     return header, rows, totals, ws
 
 
+ADDED = ["原定时限", "延期"]  # issue 16 item 7, after the SPEC's columns
+
+
 def test_it_has_the_spec_columns_in_order():
-    assert export.PROFILES["default"].headers == SPEC_COLUMNS
+    assert export.PROFILES["default"].headers == SPEC_COLUMNS + ADDED
 
 
 def test_it_has_the_named_profiles_in_order():
@@ -91,7 +94,9 @@ def test_it_has_the_named_profiles_in_order():
         "专项整治",
         "问题描述",
     ]
-    assert [h for h in ztjy if h != "专项整治"] == [h for h in SPEC_COLUMNS if h != "预警"]
+    assert [h for h in ztjy if h not in ("专项整治", *ADDED)] == [
+        h for h in SPEC_COLUMNS if h != "预警"
+    ]
 
     assert export.PROFILES["xuncha"].headers == [
         "序号",
@@ -105,6 +110,8 @@ def test_it_has_the_named_profiles_in_order():
         "配合部门",
         "责任人",
         "整改时限",
+        "原定时限",
+        "延期",
         "整改进展",
         "完成情况",
         "销号时间",
@@ -162,7 +169,7 @@ def test_the_totals_row_reconciles_with_a_known_ledger(cast, make_problem, _toda
     assert buckets.count("正在整改") == in_progress
     assert buckets.count("长期坚持") == long_term
     assert [r["预警"] for r in rows].count("红") == overdue
-    assert [r["序号"] for r in rows] == [str(n) for n in range(1, 10)]
+    assert [r["序号"] for r in rows] == list(range(1, 10))  # numbers, not text
 
 
 def test_a_status_filter_brings_in_uncounted_rows(cast, make_problem):
@@ -200,7 +207,7 @@ def test_it_writes_every_column(cast, make_problem, _today):
     _, rows, _, _ = sheet_rows(xlsx_for(cast.oa))
     row = next(r for r in rows if r["问题编号"] == problem.code)
     assert row == {
-        "序号": "1",
+        "序号": 1,
         "问题编号": problem.code,
         "问题来源": "巡察",
         "问题类别": "工作作风",
@@ -213,14 +220,16 @@ def test_it_writes_every_column(cast, make_problem, _today):
         "配合单位": "卫健局",
         "责任人": "staff_a",
         "整改类型": "限期整改",
-        "整改时限": "2026-06-30",
-        "整改进展": None,
+        "整改时限": dt.datetime(2026, 6, 30),  # real dates Excel sorts and filters
+        "整改进展": "已整改完成",  # closed: the approved close-out request's summary
         "整改状态": "已完成（已销号）",
         "预警": "蓝",
-        "销号时间": "2026-03-02",
+        "销号时间": dt.datetime(2026, 3, 2),
         "佐证材料": "纪要.pdf",
         "建章立制": "村务公开制度（教发〔2026〕1号）",
         "备注": "备注文字",
+        "原定时限": dt.datetime(2026, 6, 30),
+        "延期": None,
     }
     long_term = rows[1]
     assert long_term["整改时限"] == "长期坚持"
@@ -234,8 +243,8 @@ def test_the_sheet_is_set_up_for_printing(cast, make_problem):
     )
     assert ws["A1"].value == "县委第三轮巡察反馈问题整改台账"
     assert ws["A1"].font.b
-    assert "A1:U1" in {str(r) for r in ws.merged_cells.ranges}
-    assert "A2:U2" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:W1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A2:W2" in {str(r) for r in ws.merged_cells.ranges}
     meta = ws["A2"].value
     assert "范围：县委" in meta
     assert "批次=县委第三轮巡察反馈问题" in meta
@@ -249,6 +258,31 @@ def test_the_sheet_is_set_up_for_printing(cast, make_problem):
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.freeze_panes == "A4"
+    # Fonts offices expect, and date cells with a date format.
+    assert ws["A1"].font.name == "方正小标宋简体"
+    assert {c.font.name for c in ws[export_xlsx.HEADER_ROW]} == {"宋体"}
+    assert ws["A4"].font.name == "宋体" and ws["A4"].value == 1
+    due = ws.cell(row=4, column=header.index("整改时限") + 1)
+    assert due.is_date and due.number_format == "yyyy-mm-dd"
+
+
+def test_it_lists_extensions_and_the_original_due_date(cast, make_problem):
+    problem = make_problem("in_progress", due_date=dt.date(2026, 6, 30))
+    for to in ("2026-08-31", "2026-09-30"):
+        perform_action(
+            problem_id=problem.pk,
+            action="request_extension",
+            actor=cast.admin_a,
+            data={"kind": "extend", "requested_due_date": to, "reason": "工程量大"},
+        )
+        perform_action(problem_id=problem.pk, action="approve_extension", actor=cast.head_a)
+        perform_action(problem_id=problem.pk, action="approve_extension", actor=cast.rev)
+    _, rows, _, _ = sheet_rows(xlsx_for(cast.oa))
+    assert rows[0]["整改时限"] == dt.datetime(2026, 9, 30)
+    assert rows[0]["原定时限"] == dt.datetime(2026, 6, 30)
+    assert rows[0]["延期"] == "延期2次：2026-08-31、2026-09-30"
+    _, rows, _, _ = sheet_rows(xlsx_for(cast.oa, profile="xuncha"))
+    assert rows[0]["延期"] == "延期2次：2026-08-31、2026-09-30"
 
 
 def test_it_reads_filters_and_scope_as_words(cast):
