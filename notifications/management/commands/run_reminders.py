@@ -1,6 +1,7 @@
 import signal
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
@@ -8,7 +9,6 @@ from ledger.checkpoints import ledger_checkpoint_daily
 from notifications import tasks
 from notifications.cycle import reminders_cycle
 from notifications.email import email_digests_send
-from tracker.celery import app
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 result = reminders_cycle()
-                if app.conf.task_always_eager:
+                if settings.CELERY_TASK_ALWAYS_EAGER:
                     # No broker: deliver here, bounded in time and concurrency; what the
                     # budget leaves over waits for the next cycle.
                     sent = tasks.deliver_now(result, **tasks.embedded_settings())
