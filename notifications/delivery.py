@@ -18,7 +18,7 @@ from issues.services.schedule import next_reminder_on, reminders_due
 
 from . import email, webhooks
 from .models import Escalation, Notification, Reminder, ReminderKind, ReminderState
-from .scan import due_problems
+from .scan_rows import chunk_problems
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def reminder_title(reminder: Reminder, code: str, today: dt.date) -> str:
 
 def still_applies(reminder: Reminder, today: dt.date) -> bool:
     """Re-check after claiming: closed, withdrawn or extended since the scan → do not send."""
-    problem = due_problems([reminder.problem_id]).first()
+    problem = next(iter(chunk_problems([reminder.problem_id])), None)
     if problem is None:
         return False
     key = (reminder.target, reminder.kind, reminder.level, reminder.due_date)
@@ -146,7 +146,7 @@ def reminders_resync(problem) -> int:
     due_now = problem.next_reminder_on is not None and problem.next_reminder_on <= today
     if not pending and not due_now:
         return 0
-    fresh = due_problems([problem.pk]).first()
+    fresh = next(iter(chunk_problems([problem.pk])), None)
     due = reminders_due(fresh, today) if fresh else []
     valid = {(d.target, d.kind, d.level, d.due_date) for d in due}
     stale = [pk for pk, *key in pending if tuple(key) not in valid]

@@ -18,10 +18,10 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.utils import timezone
 
-from issues.models import Problem, RequestStatus, ReviewRequest, SupervisionAction, SupervisionKind
+from issues.models import Problem, SupervisionKind
 from issues.services.schedule import Kind, reminders_plan
 from issues.services.workflow import perform_action
 
@@ -51,25 +51,6 @@ class _Planned:
     reminders: list = field(default_factory=list)
     escalations: list = field(default_factory=list)
     new: dt.date | None = None
-
-
-def due_problems(ids):
-    """Everything the ladder and the directory need, for one chunk, in a fixed number of queries."""
-    return (
-        Problem.objects.filter(pk__in=ids)
-        .select_related("batch", "lead_unit")
-        .prefetch_related(
-            "measures",
-            Prefetch(
-                "requests",
-                queryset=ReviewRequest.objects.filter(
-                    status=RequestStatus.PENDING
-                ).prefetch_related("steps"),
-            ),
-            Prefetch("supervisions", queryset=SupervisionAction.objects.filter(replied_at=None)),
-        )
-        .order_by("pk")
-    )
 
 
 def _plan(problem, directory: Directory, today: dt.date) -> _Planned:

@@ -19,7 +19,8 @@ from issues.models import Batch, Measure, Problem, ReviewRequest, Status, Unit
 from issues.services.schedule import problem_ladder, reminders_due
 from ledger.models import LedgerEntry, LedgerHead
 from ledger.services import ledger_verify
-from notifications.scan import due_problems, reminders_scan
+from notifications.scan import reminders_scan
+from notifications.scan_rows import chunk_problems
 
 PROBLEMS = 200
 DUE = 23
@@ -100,13 +101,13 @@ def test_next_reminder_on_follows_the_schedule_rules(generated):
     """Checked against issues.services.schedule on the stored rows, as the scan loads them."""
     today = timezone.localdate()
     ids = list(Problem.objects.values_list("pk", flat=True))
-    for problem in due_problems(ids):
+    for problem in chunk_problems(ids):
         stored = problem.next_reminder_on
         if stored is not None and stored <= today:
-            assert reminders_due(problem, today), problem.code
+            assert reminders_due(problem, today), problem.pk
             continue
         upcoming = [d.fire_on for d in problem_ladder(problem, until=today) if d.fire_on >= today]
-        assert stored == min(upcoming, default=None), problem.code
+        assert stored == min(upcoming, default=None), problem.pk
         assert stored is None or stored > today
 
 
