@@ -71,20 +71,25 @@ def _plan(problem, directory: Directory, today: dt.date) -> _Planned:
 def _advance(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
     """Move next_reminder_on forward for every row in one UPDATE, by compare-and-set: a row
     that a workflow action rescheduled meanwhile no longer matches its old value and is left
-    alone. `UPDATE … FROM (VALUES …)` works on PostgreSQL and SQLite ≥ 3.33."""
+    alone. `UPDATE … FROM` a list of (id, old, new): arrays on PostgreSQL, VALUES on SQLite."""
     if not rows:
         return
     table = connection.ops.quote_name(Problem._meta.db_table)
-    cast = "::date" if connection.vendor == "postgresql" else ""
-    values = ", ".join([f"(%s, %s{cast}, %s{cast})"] * len(rows))
-    adapt = connection.ops.adapt_datefield_value
-    params = [p for pk, old, new in rows for p in (pk, adapt(old), adapt(new))]
+    update = (
+        f"UPDATE {table} SET next_reminder_on = v.new FROM {{source}} "
+        f"WHERE {table}.id = v.id AND {table}.next_reminder_on = v.old"
+    )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, old, new = (list(column) for column in zip(*rows, strict=True))
+            source = "unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, old, new)"
+            cursor.execute(update.format(source=source), [ids, old, new])
+            return
+        adapt = connection.ops.adapt_datefield_value
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        params = [p for pk, old, new in rows for p in (pk, adapt(old), adapt(new))]
         cursor.execute(
-            f"WITH v(id, old, new) AS (VALUES {values}) "
-            f"UPDATE {table} SET next_reminder_on = v.new FROM v "
-            f"WHERE {table}.id = v.id AND {table}.next_reminder_on = v.old",
-            params,
+            f"WITH v(id, old, new) AS (VALUES {values}) " + update.format(source="v"), params
         )
 
 

@@ -109,15 +109,31 @@ def chunk_problems(ids) -> list:
 def insert_reminders(rows: list[tuple]) -> int:
     """rows: (problem_id, target, kind, level, due_date, recipient_id). Inserts the ones not
     there yet (the unique key decides, so concurrent scans insert each once); returns how
-    many were new."""
+    many were new. On PostgreSQL the rows travel as six arrays (unnest): a statement of a few
+    parameters, not one of 16 000 for the driver to parse."""
     if not rows:
         return 0
     table = connection.ops.quote_name(Reminder._meta.db_table)
-    columns = "problem_id, target, kind, level, due_date, recipient_id, state, created_at"
+    columns = (
+        "problem_id, target, kind, level, due_date, recipient_id, state, created_at, attempts, "
+        "last_error"
+    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    adapt = connection.ops.adapt_datefield_value
-    created = 0
+    pending = ReminderState.PENDING.value
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            problem, target, kind, level, due, recipient = (
+                list(c) for c in zip(*rows, strict=True)
+            )
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT p, t, k, l, d, r, %s, %s, 0, '' "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::int[], %s::date[], "
+                "%s::int[]) AS v(p, t, k, l, d, r) ON CONFLICT DO NOTHING RETURNING id",
+                [pending, now, problem, target, [str(k) for k in kind], level, due, recipient],
+            )
+            return len(cursor.fetchall())
+        adapt = connection.ops.adapt_datefield_value
+        created = 0
         for start in range(0, len(rows), INSERT_ROWS):
             part = rows[start : start + INSERT_ROWS]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, 0, '')"] * len(part))
@@ -131,12 +147,12 @@ def insert_reminders(rows: list[tuple]) -> int:
                     level,
                     adapt(due_date),
                     recipient_id,
-                    ReminderState.PENDING.value,
+                    pending,
                     now,
                 )
             ]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}, attempts, last_error) VALUES {values} "
+                f"INSERT INTO {table} ({columns}) VALUES {values} "
                 "ON CONFLICT DO NOTHING RETURNING id",
                 params,
             )
