@@ -153,7 +153,9 @@ LADDER_FIELDS = {
 @transaction.atomic
 def batch_update(*, actor, batch_id: int, **fields) -> Batch:
     _require_batch_writer(actor)
-    batch = Batch.objects.select_for_update().select_related("owner_unit").get(pk=batch_id)
+    batch = (
+        Batch.objects.select_for_update(of=("self",)).select_related("owner_unit").get(pk=batch_id)
+    )
     require_rules_writer(actor, batch.owner_unit)
     unknown = set(fields) - set(BATCH_FIELDS)
     if unknown:
@@ -230,7 +232,7 @@ def campaign_update(*, actor, campaign_id: int, **fields) -> Campaign:
     """Change a campaign: by an office admin whose scope holds its owner unit; a new lead unit
     or owner must be in the editor's scope too (a campaign cannot be handed away)."""
     campaign = (
-        Campaign.objects.select_for_update()
+        Campaign.objects.select_for_update(of=("self",))
         .select_related("lead_unit", "owner_unit")
         .get(pk=campaign_id)
     )
