@@ -62,3 +62,18 @@ def pending_reviews(user) -> list[PendingReview]:
                 )
             )
     return inbox
+
+
+DECIDED_SHOWN = 20
+
+
+def decided_steps(user, limit: int = DECIDED_SHOWN) -> list[ReviewStep]:
+    """已审核: the steps this user decided, newest first, on problems they still see."""
+    return list(
+        ReviewStep.objects.filter(
+            reviewer=user, request__problem__in=visible_problems(user).values("pk")
+        )
+        .exclude(decision="")
+        .select_related("request__problem")
+        .order_by("-decided_at", "-id")[:limit]
+    )

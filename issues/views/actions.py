@@ -88,6 +88,22 @@ HELP = {
     ("reopen", "confirm_earlier"): _("新整改时限早于当前时限时须勾选，台账中记为已确认。"),
     ("approve_list", "due_date"): _("不填则沿用已登记的整改时限。"),
 }
+# 常用意见: phrases a reviewer clicks into the opinion box (then edits as needed).
+CANNED_OPINIONS = {
+    "approve_closeout": [
+        _("经审核，整改措施已落实，佐证材料齐全，同意销号。"),
+        _("整改成效明显，同意报下一环节审核。"),
+    ],
+    "reject_closeout": [
+        _("佐证材料不足，请补充整改前后对比照片。"),
+        _("整改措施未全部落实，请继续整改后重新申请。"),
+        _("请补充建章立制文件（制度文本及印发文件）。"),
+    ],
+    "approve_extension": [_("延期理由充分，同意延期。"), _("同意转入长期坚持，按阶段目标推进。")],
+    "reject_extension": [_("延期理由不充分，请按原定时限完成整改。")],
+    "approve_list": [_("问题清单要素齐全，同意交办。")],
+    "return_list": [_("问题描述或整改目标不清，请修改后重新提交。")],
+}
 SELF_CHECK_LABELS = {
     "measures_done": _("措施全部落实"),
     "effective": _("成效明显"),
@@ -125,6 +141,7 @@ class Field:
     help: str = ""
     value: str = ""
     errors: list = field(default_factory=list)
+    phrases: list = field(default_factory=list)  # 常用意见 for the opinion box
 
 
 @dataclass
@@ -193,6 +210,8 @@ def action_form(name, *, evidence=(), values=None, errors=None, detail="") -> Ac
             f.widget = "date"
         elif fname in TEXTAREAS:
             f.widget = "textarea"
+            if fname == "comment":
+                f.phrases = [str(p) for p in CANNED_OPINIONS.get(name, [])]
         fields.append(f)
     known = {f.name for f in fields}
     loose = [m for key in errors if key not in known for m in _errors(errors, key)]

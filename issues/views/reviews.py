@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from issues.models import Evidence, RequestType, ReviewRequest, ReviewStep, StepKind
 from issues.selectors.deadlines import measure_is_overdue
 from issues.selectors.problems import problem_list
-from issues.selectors.reviews import pending_reviews
+from issues.selectors.reviews import decided_steps, pending_reviews
 from issues.services.workflow import allowed_actions
 from issues.views.actions import SELF_CHECK_LABELS, action_form
 from issues.views.common import light_display
@@ -109,6 +109,7 @@ def render_reviews(request, *, status=200, failed=None):
             "page_error": page_error,
             "review_url": reverse("web:reviews"),
             "can_bulk": any(i["approve"] for i in items),
+            "decided": decided_steps(request.user),
         },
         status=status,
     )

@@ -12,6 +12,17 @@
     }
   });
 
+  // 常用意见: a click puts the phrase into the opinion box (appended on a new line).
+  document.addEventListener("click", function (event) {
+    var chip = event.target.closest && event.target.closest("[data-phrase]");
+    if (!chip) { return; }
+    var box = document.getElementById(chip.getAttribute("data-target"));
+    if (!box) { return; }
+    var phrase = chip.getAttribute("data-phrase");
+    box.value = box.value.trim() ? box.value.trim() + "\n" + phrase : phrase;
+    box.focus();
+  });
+
   // A Django formset: "再加一条措施" copies the empty row (<template>) and counts it in
   // TOTAL_FORMS. Without JavaScript the server's blank rows are there to fill.
   document.addEventListener("DOMContentLoaded", function () {
