@@ -30,6 +30,9 @@ class SummarySerializer(serializers.Serializer):
     completion_rate = serializers.FloatField(help_text="整改完成率（%），一位小数")
     on_time_rate = serializers.FloatField(help_text="按期完成率（%），一位小数")
     reopened = serializers.IntegerField(help_text="反弹重改过的问题数")
+    repeat_count = serializers.IntegerField(
+        help_text="重复发生问题数：登记时同一牵头单位 24 个月内已销号过类似问题"
+    )
     regulations = serializers.IntegerField(help_text="建章立制数")
 
 

@@ -7,7 +7,7 @@ input to one service; the services decide who may do what, and in which state.
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from issues.api.filters import ProblemFilter
@@ -21,6 +21,7 @@ from issues.api.problem_serializers import (
 from issues.models import Problem
 from issues.selectors.problems import measure_list, problem_list, problem_rows_by_id
 from issues.selectors.scope import visible_problems
+from issues.selectors.similar import similar_problems
 from issues.services.problems import measure_create, measure_update, problem_create, problem_update
 from issues.services.workflow import ACTIONS, perform_action
 
@@ -146,3 +147,27 @@ class MeasureDetailView(generics.RetrieveUpdateAPIView):
         serializer.is_valid(raise_exception=True)
         measure_update(actor=request.user, measure_id=measure.pk, **serializer.validated_data)
         return Response(MeasureSerializer(self.get_queryset().get(pk=measure.pk)).data)
+
+
+class SimilarProblemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    lead_unit = serializers.IntegerField(help_text="牵头单位 id")
+    status = serializers.CharField()
+    similarity = serializers.FloatField(help_text="0..1, 越大越相似")
+
+
+@extend_schema(responses=SimilarProblemSerializer(many=True))
+class ProblemSimilarView(ProblemChildMixin, generics.GenericAPIView):
+    """举一反三: up to 20 problems in the caller's scope most like this one (a plain list)."""
+
+    serializer_class = SimilarProblemSerializer
+    pagination_class = None
+    queryset = (
+        Problem.objects.none()
+    )  # for the schema's path parameter; rows come from the selector
+
+    def get(self, request, pk):
+        rows = similar_problems(request.user, self.get_problem())
+        return Response(SimilarProblemSerializer(rows, many=True).data)

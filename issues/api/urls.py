@@ -48,6 +48,11 @@ urlpatterns = [
         problems.ProblemMeasureListView.as_view(),
         name="problem-measures",
     ),
+    path(
+        "problems/<int:pk>/similar/",
+        problems.ProblemSimilarView.as_view(),
+        name="problem-similar",
+    ),
     path("measures/<int:pk>/", problems.MeasureDetailView.as_view(), name="measure-detail"),
     path(
         "problems/<int:pk>/progress/",

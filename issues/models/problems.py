@@ -132,6 +132,18 @@ class Problem(models.Model):
     closed_on_time = models.BooleanField(_("按期完成"), null=True, blank=True, editable=False)
     reopen_count = models.PositiveIntegerField(_("反弹次数"), default=0, editable=False)
     rework_count = models.PositiveIntegerField(_("退回重改次数"), default=0, editable=False)
+    # 重复发生: registered while a similar problem of the same lead unit had been closed within
+    # the past 24 months (issues.services.recurrence, at creation and import; never edited).
+    is_recurring = models.BooleanField(_("重复发生"), default=False, editable=False)
+    recurs_problem = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("此前类似问题"),
+    )
     generalization_note = models.TextField(_("举一反三"), blank=True, validators=[validate_text])
     mechanism_note = models.TextField(_("长效机制"), blank=True, validators=[validate_text])
     next_review_date = models.DateField(

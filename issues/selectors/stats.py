@@ -59,6 +59,8 @@ def bucket_aggregates(today: dt.date) -> dict:
         "overdue": Count("pk", filter=problem_overdue_q(today)),
         "closed_on_time": Count("pk", filter=Q(status=Status.CLOSED, closed_on_time=True)),
         "reopened": Count("pk", filter=Q(status__in=COUNTED, reopen_count__gt=0)),
+        # 重复发生: counted problems registered as a recurrence (issues.services.recurrence).
+        "repeat_count": Count("pk", filter=Q(status__in=COUNTED, is_recurring=True)),
     }
 
 
@@ -81,6 +83,7 @@ def finish(row: dict) -> dict:
         "completion_rate": rate(row["completed"], total),
         "on_time_rate": rate(row["closed_on_time"], row["completed"]),
         "reopened": row["reopened"],
+        "repeat_count": row["repeat_count"],
     }
 
 
@@ -130,7 +133,16 @@ def stats_units(
         .values_list("unit", "n")
     )
     empty = dict.fromkeys(
-        ("completed", "in_progress", "long_term", "overdue", "closed_on_time", "reopened"), 0
+        (
+            "completed",
+            "in_progress",
+            "long_term",
+            "overdue",
+            "closed_on_time",
+            "reopened",
+            "repeat_count",
+        ),
+        0,
     )
     rows = []
     for unit in units.order_by("sort", "pk").values("pk", "name", "short_name"):

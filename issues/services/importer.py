@@ -61,6 +61,7 @@ from issues.services.import_sheet import (
     split_names,
 )
 from issues.services.problems import may_create_problem
+from issues.services.recurrence import recurrences
 from issues.services.reports import FileTooLarge, UnsupportedFileType, check_upload
 from issues.services.xlsx_read import SheetReader
 from ledger.services import ledger_append_many
@@ -417,6 +418,9 @@ def _create_all(*, actor, batch: Batch, rows: list[ParsedRow], file_name: str) -
     last = Batch.objects.values_list("last_seq", flat=True).get(pk=batch.pk)
     first = last - len(rows) + 1
     codes = [f"{batch.code_prefix}-{first + i:03d}" for i in range(len(rows))]
+    repeats = recurrences(
+        [(r.fields["lead_unit"].pk, r.fields["title"], r.fields["description"]) for r in rows]
+    )
     ids = bulk_insert(
         Problem,
         [
@@ -428,8 +432,10 @@ def _create_all(*, actor, batch: Batch, rows: list[ParsedRow], file_name: str) -
                 # Its measures share the problem's due date and are all unfinished.
                 "open_measures_due": row.fields["due_date"] if row.measures else None,
                 **_attributes(row.fields),
+                "is_recurring": repeat is not None,
+                "recurs_problem_id": repeat,
             }
-            for code, row in zip(codes, rows, strict=True)
+            for code, row, repeat in zip(codes, rows, repeats, strict=True)
         ],
         ids=True,
     )

@@ -19,6 +19,7 @@ from issues.models import (
 )
 from issues.selectors.leaders import is_eligible_leader, responsible_leader_check
 from issues.selectors.scope import access_for, scope_units_for_roles
+from issues.services.recurrence import mark_recurrence
 from issues.services.schedule import open_measures_due, problem_reschedule
 from issues.signals import schedule_changed
 from ledger.services import ledger_append
@@ -167,6 +168,7 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
             )
         )
     problem.open_measures_due = open_measures_due(created)
+    mark_recurrence(problem)
     problem.save()
     if cooperating_units:
         problem.cooperating_units.set(cooperating_units)

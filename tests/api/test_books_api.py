@@ -84,6 +84,9 @@ def test_the_summary_matches_the_hand_count(county, api):
         "completion_rate": 44.4,
         "on_time_rate": 50.0,
         "reopened": 0,
+        # Every problem shares one title: the 5 counted 教育局 and 1 卫健局 problems made
+        # after their unit's first close-out are 重复发生.
+        "repeat_count": 6,
         "regulations": 1,
         "on_time_report_rate": None,  # no batch has a reporting rhythm here
     }

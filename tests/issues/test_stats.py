@@ -53,6 +53,9 @@ def test_it_matches_a_hand_counted_county(cast, make_problem, _today):
         "completion_rate": 44.4,
         "on_time_rate": 50.0,
         "reopened": 0,
+        # Every problem shares one title: the 5 counted 教育局 and 1 卫健局 problems made
+        # after their unit's first close-out are 重复发生.
+        "repeat_count": 6,
         "regulations": 1,
     }
     assert summary["total"] == summary["completed"] + summary["in_progress"] + summary["long_term"]
