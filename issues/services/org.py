@@ -90,8 +90,12 @@ def user_create(*, actor, username, password, display_name="", email="") -> User
 
 
 def membership_grant(*, actor, user, unit, role) -> Membership:
-    """Office admins grant roles only within their scope (so never office_admin above them)."""
+    """Office admins grant roles only within their scope (so never office_admin above them),
+    and never to themselves: an office admin who made itself 责任领导 or unit head could sign
+    the steps it is meant to be checked by. Superusers may."""
     _require_any_office_admin(actor, "只有整改办管理员可以授权。")
+    if user.pk == actor.pk and not actor.is_superuser:
+        raise ActionForbidden("不能给自己授权，请由其他整改办管理员办理。")
     if not access_for(actor).has_role_over({Role.OFFICE_ADMIN}, unit):
         raise InvalidInput("只能在本人管辖范围内授权。", {"unit": ["所选单位不在您的管辖范围内。"]})
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)

@@ -199,6 +199,24 @@ def test_it_refuses_grants_outside_the_admins_scope(cast, api):
     assert_error(r, 403, "permission_denied")
 
 
+@pytest.mark.parametrize("role", ["leader", "unit_head", "office_reviewer"])
+def test_an_office_admin_cannot_grant_itself_a_role(cast, api, role):
+    """Otherwise it could become the 责任领导 or unit head whose step checks its own work."""
+    r = api(cast.oa).post(
+        "/api/v1/memberships/",
+        {"user": cast.oa.pk, "unit": cast.unit_a.pk, "role": role},
+        format="json",
+    )
+    assert_error(r, 403, "permission_denied")
+    assert not Membership.objects.filter(user=cast.oa, role=role).exists()
+    r = api(cast.root).post(
+        "/api/v1/memberships/",
+        {"user": cast.root.pk, "unit": cast.unit_a.pk, "role": role},
+        format="json",
+    )
+    assert r.status_code == 201
+
+
 def test_it_refuses_a_duplicate_grant(cast, api):
     r = api(cast.oa).post(
         "/api/v1/memberships/",
