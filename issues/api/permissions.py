@@ -2,7 +2,6 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from issues.models import Role
 from issues.selectors.scope import access_for
 from issues.services.org import is_office_member
 
@@ -31,7 +30,4 @@ class OfficeReadsRootOfficeAdminWrites(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        access = access_for(user)
-        return access.is_superuser or any(
-            g.role == Role.OFFICE_ADMIN and g.path.count("/") == 2 for g in access.grants
-        )
+        return access_for(user).is_root_office_admin

@@ -60,6 +60,15 @@ class Access:
         roots = {g.path for g in self.grants if g.path.count("/") == 2}  # "/<id>/"
         return bool(roots) and len(roots) == self.root_units
 
+    @property
+    def is_root_office_admin(self) -> bool:
+        """Superuser, or an office admin at a root unit (the county's own office, not a
+        township's): who writes installation-wide rules (categories, the calendar, batches
+        owned by no office, checkpoints)."""
+        return self.is_superuser or any(
+            g.role == Role.OFFICE_ADMIN and g.path.count("/") == 2 for g in self.grants
+        )
+
     def has_role_over(self, roles, unit) -> bool:
         """Some membership with one of `roles` whose scope holds `unit`."""
         return self.is_superuser or any(

@@ -11,7 +11,7 @@ import unicodedata
 from django.db import IntegrityError, transaction
 
 from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition, NotFound
-from issues.models import Category, Role
+from issues.models import Category
 from issues.selectors.scope import access_for
 
 NAME_MAX_LENGTH = 50  # the column's length
@@ -19,11 +19,7 @@ SORT_MAX = 9999
 
 
 def may_manage_categories(actor) -> bool:
-    access = access_for(actor)
-    # A root unit's path is "/<id>/": a membership there covers a whole unit tree.
-    return access.is_superuser or any(
-        g.role == Role.OFFICE_ADMIN and g.path.count("/") == 2 for g in access.grants
-    )
+    return access_for(actor).is_root_office_admin
 
 
 def _require_manager(actor):

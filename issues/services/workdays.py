@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from issues.exceptions import ActionForbidden, InvalidInput, NotFound
-from issues.models import CalendarDay, DayKind, Role
+from issues.models import CalendarDay, DayKind
 from issues.selectors.scope import access_for
 
 # Bounds of "due in N working days": a year and a half of working days is the longest deadline
@@ -123,10 +123,7 @@ def year_calendar(year: int) -> dict:
 
 def may_edit_calendar(actor) -> bool:
     """The calendar is the installation's: superusers and office admins at a root unit."""
-    access = access_for(actor)
-    return access.is_superuser or any(
-        g.role == Role.OFFICE_ADMIN and g.path.count("/") == 2 for g in access.grants
-    )
+    return access_for(actor).is_root_office_admin
 
 
 def _require_editor(actor):
