@@ -88,6 +88,14 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections, not psycopg's pool: a gthread worker's threads live as long as the
+# worker, so each keeps its connection (no 16–20 ms connect per request), and a Celery prefork
+# child closes what it inherited at fork (Celery's Django fixup) before opening its own. A pool
+# opened before a fork would share sockets between processes, and psycopg_pool is one more
+# dependency. Health checks drop a connection the server closed, before the request uses it.
+# 0 = close after every request (the old behaviour).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The embedded default serves an office: several threads and processes write at once.
