@@ -20,6 +20,7 @@ from issues.exceptions import ActionForbidden, NotFound
 from issues.models import Role
 from issues.selectors.scope import scope_units_for_roles
 from issues.services.org import is_any_office_admin
+from issues.views.choices import indented
 from issues.views.forms import add_domain_errors
 
 WEBHOOKS_PATH = "/manage/webhooks/"  # served by notifications/ when installed
@@ -73,10 +74,7 @@ def managed_units(user):
 
 def indented_units(user, queryset=None) -> list[tuple[int, str]]:
     """(id, name indented by depth) in tree order, for a <select>."""
-    qs = managed_units(user) if queryset is None else queryset
-    rows = list(qs.order_by("path").values_list("pk", "name", "path"))
-    top = min((path.count("/") for _pk, _name, path in rows), default=0)
-    return [(pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in rows]
+    return indented(managed_units(user) if queryset is None else queryset)
 
 
 def manage_context(active: str, **extra) -> dict:

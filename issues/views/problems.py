@@ -28,6 +28,7 @@ from issues.services.workflow import ACTIONS, allowed_actions
 from issues.views.actions import next_action, offered
 from issues.views.books_common import books_context, optional_url
 from issues.views.bulk import LIST_ACTIONS
+from issues.views.choices import indented
 from issues.views.common import light_choices, light_display
 
 PAGE_SIZE = 50
@@ -82,11 +83,7 @@ class FilterForm(forms.Form):
         self.fields["status"].choices = every + list(Status.choices)
         self.fields["light"].choices = every + light_choices()
         # Indented by depth, so a township's villages read as part of it.
-        units = list(scope_units(user).order_by("path").values_list("pk", "name", "path"))
-        top = min((path.count("/") for _pk, _name, path in units), default=0)
-        self.fields["unit"].choices = every + [
-            (pk, "\u3000" * (path.count("/") - top) + name) for pk, name, path in units
-        ]
+        self.fields["unit"].choices = every + indented(scope_units(user))
 
 
 def _query(params, **changes) -> str:
