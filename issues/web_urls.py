@@ -22,6 +22,7 @@ from issues.views import (
     problems,
     reporting,
     reviews,
+    similar,
 )
 
 app_name = "web"
@@ -53,6 +54,7 @@ urlpatterns = [
     path("reports/periods/<int:pk>/submit/", reporting.report_submit, name="report-submit"),
     path("reports/periods/<int:pk>/chase/", reporting.report_chase, name="report-chase"),
     path("problems/new/", problem_edit.problem_add, name="problem-add"),
+    path("problems/similar/", similar.similar_search, name="problem-similar-search"),
     path("problems/bulk/", bulk.bulk_action, name="bulk-action"),
     path("problems/bulk/results/", bulk.bulk_results, name="bulk-results"),
     path("problems/<int:pk>/", problem_page.problem_detail, name="problem-detail"),

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Count, FloatField, Func, Q, Value
 from django.db.models.functions import Upper
 
-from issues.models import Measure, Problem
+from issues.models import Measure, Problem, Status
 from issues.selectors.scope import visible_problems
 
 LIMIT = 20
@@ -142,7 +142,8 @@ def similar_problems(user, problem: Problem, limit: int = LIMIT) -> list[dict]:
 
 
 def with_measures(rows: list[dict], per_problem: int = 3) -> list[dict]:
-    """Each row with `measures`: its first measures' contents and statuses (one query)."""
+    """Rows as pages show them: `measures` (the first few, one query for all rows), the status
+    label and the similarity in percent."""
     found = defaultdict(list)
     ids = [row["id"] for row in rows]
     if ids:
@@ -155,4 +156,6 @@ def with_measures(rows: list[dict], per_problem: int = 3) -> list[dict]:
             found[measure["problem_id"]].append(measure)
     for row in rows:
         row["measures"] = found[row["id"]][:per_problem]
+        row["status_label"] = Status(row["status"]).label
+        row["percent"] = round(row["similarity"] * 100)
     return rows

@@ -9,7 +9,9 @@ from django.views.decorators.http import require_GET
 from issues.models import OVERDUE_STATES, Evidence, RequestStatus, RequestType, ReviewStep
 from issues.selectors.deadlines import measure_is_overdue
 from issues.selectors.problems import problem_list
+from issues.selectors.scope import visible_problems
 from issues.selectors.signers import SEPARATION_RULE, describe_step
+from issues.selectors.similar import similar_problems, with_measures
 from issues.services.evidence import is_previewable, lock_reason, may_remove_evidence
 from issues.services.problems import may_edit_measure, may_edit_problem, may_report
 from issues.services.supervision import may_reply
@@ -181,6 +183,14 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         "closeout_print_url": optional_url(["print-closeout-form"], problem.pk),
         "can_edit": may_edit_problem(user, problem),
         "working_days": working_days_note(problem.due_date, problem.status in OVERDUE_STATES),
+        "similar": with_measures(similar_problems(user, problem)),  # 举一反三
+        # 重复发生: the earlier problem it repeats, when the user may see it.
+        "recurs": visible_problems(user)
+        .filter(pk=problem.recurs_problem_id)
+        .values("pk", "code")
+        .first()
+        if problem.recurs_problem_id
+        else None,
     }
     context.update(problem_books_context(request, problem, forms))  # 回头看, 建章立制
     return context
