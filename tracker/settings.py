@@ -222,6 +222,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # SPEC §9: JSON in. Uploads (evidence, imports) declare multipart themselves. A form body
+    # cannot tell a one-item list from a scalar, and the schema should offer what is real.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.Pagination",
     # DRF's JSON bytes, written by orjson (tracker/renderers.py); the browsable API as before.
     "DEFAULT_RENDERER_CLASSES": [
@@ -229,7 +232,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["issues.api.filters.StrictFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tracker.schema.AutoSchema",
     "EXCEPTION_HANDLER": "tracker.api.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,
     "DATE_FORMAT": "%Y-%m-%d",

@@ -1,7 +1,7 @@
 """Statistics (SPEC §7, §9): always within the caller's scope, filtered like the problem list,
 computed by SQL aggregation in issues.selectors.stats (a constant number of queries)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -55,8 +55,20 @@ class RankingSerializer(UnitStatsSerializer):
     rank = serializers.IntegerField()
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "integer"}],
+        "nullable": True,
+        "description": "来源代码（字符串）、类别 id 或批次 id（整数）；无类别时为 null",
+    }
+)
+class GroupKeyField(serializers.Field):
+    def to_representation(self, value):
+        return value
+
+
 class GroupStatsSerializer(SummarySerializer):
-    key = serializers.CharField(allow_null=True, help_text="来源代码、类别 id 或批次 id")
+    key = GroupKeyField(allow_null=True)
     label = serializers.CharField()
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -147,7 +148,8 @@ class IgnoreAcceptHeader(BaseContentNegotiation):
 
 
 @extend_schema_view(
-    get=extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # The stored file's own type (pdf, jpeg, png, docx, xlsx, ofd, zip …).
+    get=extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
 )
 class EvidenceDownloadView(generics.GenericAPIView):
     """The file, as an attachment, only within scope; never rendered by the browser."""
@@ -160,8 +162,12 @@ class EvidenceDownloadView(generics.GenericAPIView):
 
     def get(self, request, pk):
         evidence = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            handle = evidence.file.open("rb")
+        except FileNotFoundError:  # lost from storage (a restore without media): not a 500
+            raise NotFound("文件已不存在。") from None
         response = FileResponse(
-            evidence.file.open("rb"),
+            handle,
             as_attachment=True,
             filename=evidence.file_name,
             content_type=evidence.content_type,

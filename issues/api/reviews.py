@@ -47,6 +47,7 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
             *EXTENSION_FIELDS,
         ]
         read_only_fields = fields
+        optional_fields = (*CLOSEOUT_FIELDS, *EXTENSION_FIELDS)  # by request_type (schema)
 
     def to_representation(self, review):
         data = super().to_representation(review)
