@@ -67,8 +67,6 @@ class AutoSchema(SpectacularAutoSchema):
         """Which errors this operation can answer, from what it takes and who may call it."""
         parameters = operation.get("parameters", [])
         has_body = "requestBody" in operation
-        in_path = any(p.get("in") == "path" for p in parameters)
-        paged = any(p.get("in") == "query" and p.get("name") == "page" for p in parameters)
         open_door = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         throttled = bool(getattr(self.view, "throttle_classes", None))
         statuses = ["403"]
@@ -76,8 +74,9 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("400")
         if not open_door:
             statuses.append("401")
-        if in_path or paged:
-            statuses.append("404")
+        # 404 everywhere: an id in the path, query or body outside the caller's scope, a page
+        # past the end, an unknown action.
+        statuses.append("404")
         if self.method in UNSAFE_METHODS:
             statuses.append("409")
         if has_body:

@@ -26,7 +26,7 @@ class BatchSerializer(serializers.ModelSerializer):
         max_length=REMIND_DAYS_MAX_ITEMS,
     )
     # Beyond §9: the issuing office (docs/permissions.md). POST without it: the creator's own.
-    owner_unit = scoped_unit(required=False)
+    owner_unit = scoped_unit(required=False, allow_null=True)  # null: installation-wide
 
     class Meta:
         model = Batch
@@ -88,7 +88,7 @@ class BatchDetailView(generics.RetrieveUpdateAPIView):
 class CampaignSerializer(serializers.ModelSerializer):
     lead_unit = scoped_unit()
     leader = scoped_user(required=False, allow_null=True)
-    owner_unit = scoped_unit(required=False)
+    owner_unit = scoped_unit(required=False, allow_null=True)  # null: installation-wide
 
     class Meta:
         model = Campaign
