@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from issues.api.books import FilteredProblemsMixin
-from issues.selectors.reporting import on_time_report_rate
+from issues.selectors.reporting import on_time_report_rate, on_time_report_rates
 from issues.selectors.scope import scope_units
 from issues.selectors.stats import (
     STATS_DIMENSIONS,
@@ -53,6 +53,9 @@ class UnitStatsSerializer(SummarySerializer):
 
 class RankingSerializer(UnitStatsSerializer):
     rank = serializers.IntegerField()
+    on_time_report_rate = serializers.FloatField(
+        allow_null=True, help_text="按时报送率（%）；该单位无应报送时为 null"
+    )
 
 
 @extend_schema_field(
@@ -106,7 +109,12 @@ class StatsRankingView(FilteredProblemsMixin, generics.GenericAPIView):
     """Units with problems, best first: completion rate, on-time rate, fewer overdue."""
 
     def get(self, request):
-        return Response(unit_ranking(stats_units(self.problems(), scope_units(request.user))))
+        problems = self.problems()
+        ranking = unit_ranking(stats_units(problems, scope_units(request.user)))
+        report_rates = on_time_report_rates(problems)
+        for row in ranking:
+            row["on_time_report_rate"] = report_rates.get(row["unit"]["id"])
+        return Response(ranking)
 
 
 @extend_schema(

@@ -70,21 +70,31 @@ def period_board(user, period: ReportPeriod) -> list[dict]:
     return rows
 
 
+def _due_and_on_time(today):
+    return {
+        "due": Count("pk", filter=Q(submitted_at__isnull=False) | Q(period__due_on__lt=today)),
+        "on_time": Count("pk", filter=Q(day__lte=F("period__due_on"))),
+    }
+
+
+def _tasks_of(problems: QuerySet[Problem]) -> QuerySet[ReportTask]:
+    return ReportTask.objects.filter(
+        period__batch__in=problems.order_by().values("batch_id"),
+        unit__in=problems.order_by().values("lead_unit_id"),
+    ).annotate(day=TruncDate("submitted_at"))  # the local date (current time zone)
+
+
+def on_time_report_rates(problems: QuerySet[Problem], today: dt.date | None = None) -> dict:
+    """{unit id: 按时报送率 or None} for the units leading the filtered problems. One query."""
+    today = today or timezone.localdate()
+    rows = _tasks_of(problems).order_by().values("unit_id").annotate(**_due_and_on_time(today))
+    return {r["unit_id"]: rate(r["on_time"], r["due"]) if r["due"] else None for r in rows}
+
+
 def on_time_report_rate(problems: QuerySet[Problem], today: dt.date | None = None):
     """按时报送率 (%, one decimal): tasks submitted on time ÷ tasks due, over the periods of the
     filtered problems' batches and the units that lead them; None when nothing was due yet.
     A task is due once its period's due date has passed, or once it was submitted."""
     today = today or timezone.localdate()
-    tasks = ReportTask.objects.filter(
-        period__batch__in=problems.order_by().values("batch_id"),
-        unit__in=problems.order_by().values("lead_unit_id"),
-    )
-    row = (
-        tasks.annotate(day=TruncDate("submitted_at"))  # the local date (current time zone)
-        .order_by()
-        .aggregate(
-            due=Count("pk", filter=Q(submitted_at__isnull=False) | Q(period__due_on__lt=today)),
-            on_time=Count("pk", filter=Q(day__lte=F("period__due_on"))),
-        )
-    )
+    row = _tasks_of(problems).order_by().aggregate(**_due_and_on_time(today))
     return rate(row["on_time"], row["due"]) if row["due"] else None

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from issues.api.filters import ProblemFilter
 from issues.models import Membership
 from issues.selectors.deadlines import problem_overdue_q
+from issues.selectors.reporting import on_time_report_rate, on_time_report_rates
 from issues.selectors.scope import access_for, scope_units, visible_problems
 from issues.selectors.stats import (
     STATS_BASIS,
@@ -107,6 +108,7 @@ def dashboard(request):
     cooperating = cooperating_count(user, visible)
 
     summary = _with_on_track(stats_summary(problems, today))
+    summary["on_time_report_rate"] = on_time_report_rate(problems, today)
     series = _series()
     buckets = [series[k] for k in ("completed", "on_track", "overdue", "long_term")]
 
@@ -127,7 +129,9 @@ def dashboard(request):
     trend = monthly_trend(problems, months=MONTHS)
     ranking = unit_ranking(stats_units(problems, scope_units(user), today))
     show_all = request.GET.get("units") == "all"
+    report_rates = on_time_report_rates(problems)
     for row in ranking:
+        row["on_time_report_rate"] = report_rates.get(row["unit"]["id"])
         row["href"] = _link(params, unit=row["unit"]["id"])
         row["report_url"] = optional_url(["print-unit-report"], row["unit"]["id"])
     overdue = list(

@@ -167,3 +167,17 @@ def test_the_rollup_is_a_workbook(api, cast, weekly):
     by_unit = {row[1]: row for row in rows[2:]}
     assert by_unit["教育局"][2] == "已报" and by_unit["教育局"][6] == "本期完成调研"
     assert by_unit["卫健局"][2] == "待报"
+
+
+def test_the_ranking_and_dashboard_show_each_units_report_rate(api, cast, weekly, client):
+    a, _ = weekly
+    period_id = periods(api, cast.oa, cast.batch)["results"][0]["id"]
+    submit(api, cast.admin_a, period_id, a)
+    with at((2026, 3, 7)):
+        rows = api(cast.oa).get("/api/v1/stats/ranking/").json()
+        client.force_login(cast.oa)
+        response = client.get("/dashboard/")
+        page = response.content.decode()
+    rates = {row["unit"]["name"]: row["on_time_report_rate"] for row in rows}
+    assert rates == {"教育局": 100.0, "卫健局": 0.0}
+    assert 'data-testid="kpi-report-rate"' in page and "50%" in page
