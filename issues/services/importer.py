@@ -97,6 +97,7 @@ class ImportResult:
     dry_run: bool
     errors: list[RowError] = field(default_factory=list)
     problem_ids: list[int] = field(default_factory=list)
+    rows: list[ParsedRow] = field(default_factory=list)  # a dry run's checked rows
 
 
 class ImportRejected(InvalidInput):
@@ -396,7 +397,7 @@ def problems_import(*, actor, batch: Batch, upload, dry_run: bool) -> ImportResu
     if errors:
         raise ImportRejected(f"有 {len(errors)} 处错误，未导入任何问题。", errors)
     if dry_run:
-        return ImportResult(created=len(parsed), dry_run=True)
+        return ImportResult(created=len(parsed), dry_run=True, rows=parsed)
     ids = _create_all(actor=actor, batch=batch, rows=parsed, file_name=name)
     return ImportResult(created=len(ids), dry_run=False, problem_ids=ids)
 

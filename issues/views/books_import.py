@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 
 from issues.exceptions import DomainError
 from issues.models import Batch
+from issues.selectors.similar import similar_to_text
 from issues.services.categories import categories_add_missing, may_manage_categories
 from issues.services.importer import ImportRejected, may_import, problems_import
 from issues.views.books_common import books_context, optional_url
@@ -130,7 +131,22 @@ def _check(request, form):
         add_domain_errors(form, exc)
         return _page(request, form=form, status=exc.status)
     pending = _keep(request, data["file"], data["batch"], result.created)
-    return _page(request, form=form, pending=pending, batch=data["batch"])
+    similar = _similar_rows(request.user, result.rows)
+    return _page(request, form=form, pending=pending, batch=data["batch"], similar=similar)
+
+
+SIMILAR_ROWS = 50  # 举一反三 on the dry run: one similarity query per row, so the first rows only
+
+
+def _similar_rows(user, rows) -> list[dict]:
+    """The first rows of a checked file that have similar problems in the user's scope."""
+    found = []
+    for row in rows[:SIMILAR_ROWS]:
+        title, description = row.fields["title"], row.fields["description"]
+        similar = similar_to_text(user, title=title, description=description)
+        if similar:
+            found.append({"row": row.row, "title": title, "similar": similar})
+    return found
 
 
 def _stored(request):

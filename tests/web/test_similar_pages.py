@@ -61,3 +61,25 @@ def test_it_finds_similar_problems_from_the_registration_form(cast, make_problem
     assert page.status_code == 200
     assert "其他单位/往期存在类似问题 1 条" in text
     assert twin.code in text and theirs.code not in text
+
+
+@pytest.mark.urls("tests.api.books_urlconf")
+def test_it_counts_similar_problems_per_row_on_the_import_dry_run(cast, make_problem, web):
+    from tests.web.test_books_pages import _xlsx
+
+    twin = make_problem(title="食堂管理不规范", description="食堂管理不规范")
+    rows = [
+        [1, "巡察", "食堂管理不规范", "1. 建立制度", "教育局", "2026-06-30"],
+        [2, "巡察", "道路破损未及时修复", "1. 修路", "教育局", "2026-06-30"],
+    ]
+
+    response = web(cast.oa).post("/problems/import/", {"batch": cast.batch.pk, "file": _xlsx(rows)})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="import-similar"' in page
+    assert "类似 1 条" in page and twin.code in page
+    assert (
+        "道路破损未及时修复"
+        not in page.split('data-testid="import-similar"')[1].split("</table>")[0]
+    )
