@@ -38,6 +38,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "doc_no",
             "received_date",
             "default_due_date",
+            "default_due_working_days",
             "code_prefix",
             "needs_list_review",
             "closeout_chain",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +88,13 @@ class Batch(models.Model):
     )
     default_due_date = models.DateField(
         _("默认整改时限"), null=True, blank=True, validators=[validate_date]
+    )
+    # Or "N个工作日内" from the day a problem is registered (SPEC §12); the date wins if both.
+    default_due_working_days = models.PositiveSmallIntegerField(
+        _("默认整改时限（工作日）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
     )
     code_prefix = models.CharField(
         _("编号前缀"), max_length=30, unique=True, validators=[validate_line]

@@ -33,6 +33,7 @@ BATCH_FIELDS = (
     "doc_no",
     "received_date",
     "default_due_date",
+    "default_due_working_days",
     "code_prefix",
     "needs_list_review",
     "closeout_chain",

@@ -63,6 +63,7 @@ from issues.services.import_sheet import (
 from issues.services.problems import may_create_problem
 from issues.services.recurrence import recurrences
 from issues.services.reports import FileTooLarge, UnsupportedFileType, check_upload
+from issues.services.workdays import batch_default_due
 from issues.services.xlsx_read import SheetReader
 from ledger.services import ledger_append_many
 
@@ -314,7 +315,7 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
     rectify = rectify or RectifyType.TIME_BOUND
     if due is None and rectify != RectifyType.LONG_TERM:
         # problem_create's rule: the batch's default due date, else the row is incomplete.
-        due = batch.default_due_date
+        due = batch_default_due(batch)
         if due is None:
             fail("due_date", "请填写整改时限（或“长期坚持”）。")
     fields["rectify_type"] = rectify

@@ -21,6 +21,7 @@ from issues.selectors.leaders import is_eligible_leader, responsible_leader_chec
 from issues.selectors.scope import access_for, scope_units_for_roles
 from issues.services.recurrence import mark_recurrence
 from issues.services.schedule import open_measures_due, problem_reschedule
+from issues.services.workdays import batch_default_due
 from issues.signals import schedule_changed
 from ledger.services import ledger_append
 
@@ -143,7 +144,7 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
         raise ActionForbidden("您无权为该牵头单位登记问题。")
     responsible_leader_check(leader=fields.get("responsible_leader"), lead_unit=lead_unit)
     if fields.get("due_date") is None and fields.get("rectify_type") != "long_term":
-        fields["due_date"] = batch.default_due_date
+        fields["due_date"] = batch_default_due(batch)
         if fields["due_date"] is None:
             raise InvalidInput("请填写整改时限。", {"due_date": ["请填写整改时限。"]})
     problem = Problem(batch=batch, created_by=actor, code=next_problem_code(batch), **fields)

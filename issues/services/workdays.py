@@ -72,6 +72,19 @@ def due_in_working_days(count: int) -> dt.date:
     return add_working_days(timezone.localdate(), count)
 
 
+def batch_default_due(batch) -> dt.date | None:
+    """A batch's default due date: its date, else N working days from today (cached on the
+    batch object for the day, so an import of many rows counts once)."""
+    if batch.default_due_date is not None or not batch.default_due_working_days:
+        return batch.default_due_date
+    today = timezone.localdate()
+    cached = getattr(batch, "_working_days_due", None)
+    if cached is None or cached[0] != today:
+        cached = (today, add_working_days(today, batch.default_due_working_days))
+        batch._working_days_due = cached
+    return cached[1]
+
+
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days d with start < d <= end (0 when end is not after start). Bounded: a span
     longer than three years is counted only up to three years (a display value)."""

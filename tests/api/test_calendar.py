@@ -39,14 +39,16 @@ def test_an_office_admin_at_the_root_overrides_a_day(api, cast):
     body = api(cast.staff_a).get("/api/v1/calendar/?year=2027").json()
     assert "2027-02-06" not in body["workdays"] and body["overrides"][0]["id"] == entry["id"]
     # Setting the same day again changes it instead of failing.
-    again = api(cast.oa).post("/api/v1/calendar/", {"date": "2027-02-06", "kind": "workday"})
+    again = api(cast.oa).post(
+        "/api/v1/calendar/", {"date": "2027-02-06", "kind": "workday"}, "json"
+    )
     assert again.status_code == 201 and CalendarDay.objects.get().kind == "workday"
     assert api(cast.oa).delete(f"/api/v1/calendar/{entry['id']}/").status_code == 204
     assert not CalendarDay.objects.exists()
 
 
 def test_it_deletes_by_date(api, cast):
-    api(cast.root).post("/api/v1/calendar/", {"date": "2027-01-01", "kind": "holiday"})
+    api(cast.root).post("/api/v1/calendar/", {"date": "2027-01-01", "kind": "holiday"}, "json")
     assert api(cast.root).delete("/api/v1/calendar/2027-01-01/").status_code == 204
     assert_error(api(cast.root).delete("/api/v1/calendar/2027-01-01/"), 404, "not_found")
 
@@ -54,7 +56,7 @@ def test_it_deletes_by_date(api, cast):
 @pytest.mark.parametrize("who", ["admin_a", "rev", "leader", "staff_a"])
 def test_others_may_not_override(api, cast, who):
     response = api(getattr(cast, who)).post(
-        "/api/v1/calendar/", {"date": "2027-01-01", "kind": "holiday"}
+        "/api/v1/calendar/", {"date": "2027-01-01", "kind": "holiday"}, "json"
     )
     assert_error(response, 403, "permission_denied")
     CalendarDay.objects.create(date="2027-01-01", kind="holiday")
@@ -172,3 +174,24 @@ def test_an_extension_takes_a_date_or_working_days_not_both(api, cast, make_prob
         "json",
     )
     assert_error(response, 400, "validation_error", "extend_working_days")
+
+
+def test_a_batch_default_may_be_given_in_working_days(api, cast):
+    response = api(cast.oa).patch(
+        f"/api/v1/batches/{cast.batch.pk}/",
+        {"default_due_date": None, "default_due_working_days": 4},
+        "json",
+    )
+    assert response.status_code == 200, response.json()
+    with at((2026, 9, 30)):
+        created = api(cast.oa).post("/api/v1/problems/", problem_body(cast), "json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["due_date"] == "2026-10-12"  # 4 working days across 国庆
+
+
+@pytest.mark.parametrize("days", [0, 367, -3])
+def test_a_batch_default_in_working_days_is_bounded(api, cast, days):
+    response = api(cast.oa).patch(
+        f"/api/v1/batches/{cast.batch.pk}/", {"default_due_working_days": days}, "json"
+    )
+    assert_error(response, 400, "validation_error", "default_due_working_days")
