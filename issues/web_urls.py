@@ -13,6 +13,7 @@ from issues.views import (
     dashboard,
     evidence,
     home,
+    manage_calendar,
     manage_categories,
     manage_org,
     manage_setup,
@@ -103,6 +104,12 @@ urlpatterns = [
     path("manage/batches/<int:pk>/", manage_setup.batch_edit, name="manage-batch"),
     path("manage/campaigns/", manage_setup.campaign_index, name="manage-campaigns"),
     path("manage/campaigns/<int:pk>/", manage_setup.campaign_edit, name="manage-campaign"),
+    path("manage/calendar/", manage_calendar.calendar_index, name="manage-calendar"),
+    path(
+        "manage/calendar/<int:pk>/delete/",
+        manage_calendar.calendar_day_delete,
+        name="manage-calendar-delete",
+    ),
     path("manage/categories/", manage_categories.category_index, name="manage-categories"),
     path("manage/categories/<int:pk>/", manage_categories.category_edit, name="manage-category"),
     path(

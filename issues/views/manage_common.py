@@ -48,6 +48,7 @@ def manage_tabs() -> list[Tab]:
         Tab("batches", pgettext_lazy("列表", "整改批次"), "/manage/batches/"),
         Tab("campaigns", pgettext_lazy("列表", "专项整治"), "/manage/campaigns/"),
         Tab("categories", _("问题类别"), "/manage/categories/"),
+        Tab("calendar", _("工作日历"), "/manage/calendar/"),
     ]
     if _served(WEBHOOKS_PATH):
         tabs.append(Tab("webhooks", _("消息推送"), WEBHOOKS_PATH))
