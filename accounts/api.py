@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views as knox_views
 from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 
 from accounts.auth import TokenAuthentication
@@ -48,6 +49,8 @@ class TokenView(knox_views.LoginView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    # Sign-in scripts often post a form; the rest of the API takes JSON only (SPEC §9).
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
     serializer_class = SignInSerializer
 
     @extend_schema(

@@ -43,6 +43,18 @@ def test_it_issues_a_token_that_authenticates(cast, settings):
     assert me.json()["username"] == "admin_a"
 
 
+def test_it_takes_the_sign_in_as_a_form_too(cast):
+    """Scripts often post a form; every other API operation takes JSON only."""
+    form = f"username=admin_a&password={PASSWORD}"
+    urlencoded = APIClient().post(TOKEN_URL, form, content_type="application/x-www-form-urlencoded")
+    multipart = APIClient().post(
+        TOKEN_URL, {"username": "admin_a", "password": PASSWORD}, format="multipart"
+    )
+    for r in (urlencoded, multipart):
+        assert r.status_code == 200, r.json()
+        assert client_with(r.json()["token"]).get("/api/v1/me/").status_code == 200
+
+
 def test_it_issues_a_fresh_token_at_each_sign_in(cast):
     first, second = take_token("oa").json()["token"], take_token("oa").json()["token"]
     assert first != second

@@ -25,7 +25,10 @@ def test_it_refuses_a_measure_due_after_its_problem(cast, api, make_problem):
 
 def test_it_asks_to_confirm_an_earlier_rejection_date(cast, api, make_problem):
     problem = make_problem("closeout_review", due_date=dt.date(2026, 6, 30))
-    api(cast.head_a).post(f"/api/v1/problems/{problem.pk}/actions/approve_closeout/", {})
+    r = api(cast.head_a).post(
+        f"/api/v1/problems/{problem.pk}/actions/approve_closeout/", {}, format="json"
+    )
+    assert r.status_code == 200, r.json()
     url = f"/api/v1/problems/{problem.pk}/actions/reject_closeout/"
     body = {"comment": "补充照片", "new_due_date": "2026-05-31"}
     r = api(cast.rev).post(url, body, format="json")
