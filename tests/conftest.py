@@ -282,3 +282,21 @@ def api():
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(scope="module")
+def wsgi_keeps_db_connection():
+    """Tests that call the WSGI application directly (not through Django's test client) must
+    keep the test's database connection: Django closes "old" connections at the start and end
+    of each request, which on PostgreSQL would close the connection holding the test's
+    transaction. Django's own test client disconnects the same receivers while it runs."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

@@ -10,7 +10,7 @@ from django.test import Client
 
 from tracker.middleware import request_body_limit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wsgi_keeps_db_connection")]
 
 
 class UnreadableBody(io.RawIOBase):
