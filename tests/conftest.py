@@ -289,14 +289,12 @@ def wsgi_keeps_db_connection():
     """Tests that call the WSGI application directly (not through Django's test client) must
     keep the test's database connection: Django closes "old" connections at the start and end
     of each request, which on PostgreSQL would close the connection holding the test's
-    transaction. Django's own test client disconnects the same receivers while it runs."""
-    from django.core import signals
-    from django.db import close_old_connections
+    transaction. Django's test client disconnects `close_old_connections` only for the length
+    of its own request and connects it again after, so disconnecting the signal here would not
+    survive one `Client()` call; the connections themselves are told to stay open instead."""
+    from unittest import mock
 
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    with mock.patch.object(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", lambda self: None):
         yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)

@@ -14,7 +14,6 @@ import datetime as dt
 import pytest
 import schemathesis
 import time_machine
-from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 from schemathesis.checks import load_all_checks, not_a_server_error
@@ -27,14 +26,6 @@ from tests.conftest import PASSWORD, SHANGHAI, TODAY, make_user
 from tracker.wsgi import application
 
 load_all_checks()
-
-# In-process WSGI calls close Django's "old" connections between requests; on PostgreSQL that
-# closes the connection holding the module's transaction (a 500 on the second request). Until
-# the module keeps its connection there, the fuzzer runs in the embedded (SQLite) pass only.
-pytestmark = pytest.mark.skipif(
-    "postgresql" in settings.DATABASES["default"]["ENGINE"],
-    reason="fuzzer runs in the embedded pass; on PostgreSQL WSGI closes the test's connection",
-)
 
 NOW = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=SHANGHAI)
 DUE = dt.date(2026, 6, 30)
