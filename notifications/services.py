@@ -2,9 +2,11 @@
 
 import urllib.parse
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from issues.bounds import validate_line
 from issues.exceptions import ActionForbidden, InvalidInput, NotFound
 from issues.models import Role
 from issues.selectors.scope import access_for
@@ -50,9 +52,19 @@ def may_manage_webhooks(actor, unit) -> bool:
 
 
 def _check_url(url: str) -> None:
+    _check_line("url", url)
     problem = url_problem(url)
     if problem:
         raise InvalidInput(problem, {"url": [problem]})
+
+
+def _check_line(name: str, value: str) -> None:
+    """A URL's path and a signing secret go into HTTP requests and headers: no control
+    characters (URLValidator refuses them only in the host)."""
+    try:
+        validate_line(value)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], {name: list(exc.messages)}) from exc
 
 
 def webhook_create(
@@ -61,6 +73,7 @@ def webhook_create(
     if not may_manage_webhooks(actor, unit):
         raise ActionForbidden("只有整改办管理员或本单位联络员可以配置 Webhook。")
     _check_url(url)
+    _check_line("secret", secret)
     return WebhookEndpoint.objects.create(
         unit=unit, url=url, secret=secret, format=format, is_active=is_active
     )
@@ -81,6 +94,8 @@ def webhook_update(*, actor, endpoint: WebhookEndpoint, **fields) -> WebhookEndp
         raise InvalidInput("不能修改这些字段。", {name: ["不能修改。"] for name in sorted(unknown)})
     if "url" in fields:
         _check_url(fields["url"])
+    if "secret" in fields:
+        _check_line("secret", fields["secret"])
     for name, value in fields.items():
         setattr(endpoint, name, value)
     endpoint.save()

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -77,6 +78,11 @@ def unit_update(*, actor, unit_id: int, **fields) -> Unit:
 def user_create(*, actor, username, password, display_name="", email="") -> User:
     if not is_any_office_admin(actor):
         raise ActionForbidden("只有整改办管理员可以创建用户。")
+    try:
+        UnicodeUsernameValidator()(username)  # the User model's own rule; serializers skip it
+    except ValidationError as exc:
+        message = "登录名只能包含文字、数字和 @ . + - _，不能有空格或控制字符。"
+        raise InvalidInput(message, {"username": [message]}) from exc
     if User.objects.filter(username=username).exists():
         raise InvalidInput("用户名已存在。", {"username": ["用户名已存在。"]})
     user = User(username=username, email=email, first_name=display_name[:150])

@@ -2,9 +2,13 @@
 control characters. Each is a 400 in the §9 shape, changes nothing, and the site keeps serving."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from issues.models import Batch, Problem, Unit
+from notifications.models import WebhookEndpoint
 from tests.api.conftest import assert_error
+
+User = get_user_model()
 
 OUT_OF_RANGE = ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"]
 
@@ -216,3 +220,33 @@ def test_it_lets_line_breaks_into_text_but_not_into_names(cast, api, make_proble
         f"/api/v1/problems/{problem.pk}/", {"title": "标题\n换行"}, format="json"
     )
     assert_error(r, 400, "validation_error", "title")
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b[31m", "\u0085", "\x7f", " "])
+def test_it_refuses_control_characters_in_user_names(cast, api, bad):
+    r = api(cast.oa).post(
+        "/api/v1/users/", {"username": f"li{bad}si", "password": "Zhenggai-2026-ok"}, format="json"
+    )
+    assert_error(r, 400, "validation_error", "username")
+    assert not User.objects.filter(username__startswith="li").exists()
+
+
+def test_it_takes_chinese_user_names(cast, api):
+    r = api(cast.oa).post(
+        "/api/v1/users/", {"username": "李四.jyj", "password": "Zhenggai-2026-ok"}, format="json"
+    )
+    assert r.status_code == 201, r.json()
+
+
+@pytest.mark.parametrize("bad", ["\x01", "\x1b[31m", "\u0085", "\x7f"])
+def test_it_refuses_control_characters_in_webhook_addresses_and_secrets(cast, api, bad):
+    good = {"unit": cast.unit_a.pk, "url": "https://hooks.example.org/hook", "secret": "s3cret"}
+    client = api(cast.admin_a)
+    for field, value in [("url", f"https://hooks.example.org/a{bad}b"), ("secret", f"s{bad}t")]:
+        r = client.post("/api/v1/webhooks/", {**good, field: value}, format="json")
+        assert_error(r, 400, "validation_error", field)
+    assert not WebhookEndpoint.objects.exists()
+    endpoint = client.post("/api/v1/webhooks/", good, format="json").json()
+    r = client.patch(f"/api/v1/webhooks/{endpoint['id']}/", {"secret": f"x{bad}y"}, format="json")
+    assert_error(r, 400, "validation_error", "secret")
+    assert WebhookEndpoint.objects.get().secret == "s3cret"

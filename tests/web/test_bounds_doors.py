@@ -13,6 +13,7 @@ from issues.models import Batch, Measure, Problem, Unit
 from issues.services.batches import batch_update
 from issues.services.import_sheet import parse_due
 from issues.services.importer import CellError, ImportRejected, problems_import
+from notifications.models import WebhookEndpoint
 
 
 def test_it_refuses_out_of_range_dates_and_control_characters_on_the_problem_page(
@@ -139,3 +140,30 @@ def test_the_import_reports_out_of_range_dates_and_control_characters_by_row(cas
     rows = {(e.row, e.column) for e in caught.value.row_errors}
     assert rows == {(3, "整改时限"), (4, "问题描述")}
     assert not Problem.objects.exists()
+
+
+def test_it_refuses_control_characters_on_the_user_and_webhook_pages(cast, web):
+    response = web(cast.oa).post(
+        "/manage/users/new/",
+        {
+            "username": "li\x1bsi",
+            "display_name": "李四",
+            "password": "Zhenggai-2026-ok",
+            "unit": cast.unit_a.pk,
+            "role": "unit_staff",
+        },
+    )
+    assert response.status_code == 400
+    assert "username" in response.context["form"].errors
+    response = web(cast.oa).post(
+        "/manage/webhooks/",
+        {
+            "unit": cast.unit_a.pk,
+            "url": "https://hooks.example.org/hook",
+            "format": "json",
+            "secret": "s\x07t",
+        },
+    )
+    assert response.status_code == 400
+    assert "secret" in response.context["form"].errors
+    assert not WebhookEndpoint.objects.exists()
