@@ -159,7 +159,7 @@ def child(args):
     from django.test import TestCase
     from django.utils import timezone
 
-    from issues.generate import generate_data
+    from devdata.generate import generate_data
     from issues.models import Problem
     from ledger.services import ledger_verify
     from notifications.scan import reminders_scan

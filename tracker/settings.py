@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "issues",
     "notifications",
     "accounts",
+    "devdata",  # seed_demo, generate_data; no product app imports it
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 """The next reminder date of a generated problem, in closed form.
 
-Same rules as issues.services.schedule.problem_ladder (tests/test_generate_data.py checks the
-two agree), without building every rung: a problem a year overdue has ~120 materialised
+Same rules as issues.services.schedule.problem_ladder
+(tests/devdata/test_generate_data.py checks the two agree), without building every rung: a problem a year overdue has ~120 materialised
 overdue repeats there, and the generator computes this for up to a million problems.
 Only what generated data contains is covered: the problem's own deadline, its measures'
 deadlines and one pending review step (no open supervisions with reply dates).

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from issues.generate import generate_data
+from devdata.generate import generate_data
 
 
 class Command(BaseCommand):

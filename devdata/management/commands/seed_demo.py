@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from issues import demo
+from devdata import demo
 from issues.models import Status
 from issues.selectors.deadlines import Light, annotate_deadlines
 

@@ -84,7 +84,7 @@ class Chain:
             if reference != digest:
                 raise RuntimeError(
                     "generator's ledger hash differs from ledger.services.entry_hash: "
-                    "update issues/generate/chain.py to the new canonical form"
+                    "update devdata/generate/chain.py to the new canonical form"
                 )
         self.writer.write(
             (

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from issues.generate.ladder import problem_next
+from devdata.generate.ladder import problem_next
 from issues.models import Batch, Measure, Problem, ReviewRequest, Status, Unit
 from issues.services.schedule import problem_ladder, reminders_due
 from ledger.models import LedgerEntry, LedgerHead
@@ -152,7 +152,7 @@ def test_it_is_deterministic_for_a_seed(db):
     generate(problems=30, due=3, seed=5)
     first = list(Problem.objects.order_by("pk").values_list("status", "due_date", "lead_unit"))
     assert len(first) == 30
-    from issues.generate import generate_data
+    from devdata.generate import generate_data
 
     # Same seed into the same county: the same plan (ids and codes move on).
     generate_data(problems=30, due=3, seed=5)
@@ -185,7 +185,7 @@ def test_it_refuses_more_due_than_problems(db):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_closed_form_ladder_matches_problem_ladder(seed):
-    """issues.generate.ladder.problem_next == min(fire_on >= today) of the real ladder."""
+    """devdata.generate.ladder.problem_next == min(fire_on >= today) of the real ladder."""
     rng = random.Random(seed)
     today = dt.date(2026, 3, 2)
     for _ in range(400):

@@ -1,6 +1,6 @@
 """The demo county 清河县: its units, its people, its dictionaries and its two problem lists.
 
-Plain data only; issues.demo.build turns it into rows through the real services.
+Plain data only; devdata.demo.build turns it into rows through the real services.
 """
 
 from dataclasses import dataclass

@@ -1,6 +1,6 @@
 """Realistic bulk data for benchmarks and load tests (`manage.py generate_data`).
 
-Not the demo: issues.demo walks every problem through the real services, which is right for
+Not the demo: devdata.demo walks every problem through the real services, which is right for
 sixty problems and far too slow for a million. Here rows are planned in Python as the workflow
 would have left them and written in bulk (COPY on PostgreSQL, batched INSERTs elsewhere),
 with the ledger hash-chained in order and next_reminder_on set by the reminder ladder's rules.
@@ -115,10 +115,11 @@ def _skip_fk_triggers(skip: bool = True) -> None:
 
     They are the bulk of the load time (millions of deferred checks run at COMMIT), and the
     generator only writes rows that point at rows it wrote or read; the SQLite run in
-    tests/test_generate_data.py has the constraints enforced and proves that. Nothing else
-    changes: unique constraints and check constraints still hold, and the ledger's triggers
-    only refuse UPDATE and DELETE. Called again with skip=False before the transaction ends,
-    so whatever runs after the generator in the same transaction is checked as usual.
+    tests/devdata/test_generate_data.py has the constraints enforced and proves that. Nothing
+    else changes: unique constraints and check constraints still hold, and the ledger's
+    triggers only refuse UPDATE and DELETE. Called again with skip=False before the
+    transaction ends, so whatever runs after the generator in the same transaction is checked
+    as usual.
     """
     if connection.vendor != "postgresql":
         return

@@ -40,7 +40,7 @@ WITHDRAW_COMMENT = {
 
 
 class Walk:
-    """One problem; `county` (issues.demo.build.County) holds the units, people and batches."""
+    """One problem; `county` (devdata.demo.build.County) holds the units, people and batches."""
 
     def __init__(self, county, spec: DemoProblem, number: int):
         self.c = county

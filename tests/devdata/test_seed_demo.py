@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import RequestFactory, override_settings
 
-from issues import demo
+from devdata import demo
 from issues.models import (
     Batch,
     Campaign,
