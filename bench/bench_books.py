@@ -12,7 +12,8 @@ fresh process so that memory figures belong to one job:
   baseline the same rows, already in memory, written by openpyxl's write-only mode as plain
            values: what a spreadsheet library alone costs;
   import   a 10 000-row list (aliases, several date forms, numbered measures, cooperating
-           units) imported for real into a new batch, all or nothing.
+           units, a measure given to a cooperating unit) imported for real into a new batch,
+           all or nothing.
 
 Targets (printed as `target <name>: <measured> (limit <limit>) PASS|FAIL`): export time at most
 2x the baseline, export peak memory under 300 MB, import under 30 s. This is a benchmark, not a
@@ -250,13 +251,16 @@ def _import_file(n, rng):
     ]
     for i in range(1, n + 1):
         lead_name, lead_code = rng.choice(units)
-        cooperating = "、".join(name for name, _ in rng.sample(units, rng.choice([0, 1, 2])))
+        helpers = [name for name, _ in rng.sample(units, rng.choice([0, 1, 2]))]
+        cooperating = "、".join(helpers)
         due = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(365))
         long_term = rng.random() < 0.05
         measures = "\n".join(
             f"{k}. 第{k}项措施：建立健全相关制度，开展专项检查，确保问题整改到位。"
             for k in range(1, rng.choice([2, 3, 4]))
         )
+        if helpers and helpers[0] != lead_name:  # the last measure given to a cooperating unit
+            measures += f"（责任单位：{helpers[0]}）"
         ws.append([
             i,
             rng.choice(sources),

@@ -8,7 +8,8 @@ transaction.
 
 The writes take a bulk path that keeps problem_create's rules — the actor may register
 problems for the lead unit, the batch's default due date applies, status draft, measures of
-the lead unit — and its record: codes from the batch sequence (one UPDATE … last_seq + N under
+the lead unit or a cooperating unit named in the cell (issues.services.import_measures) — and
+its record: codes from the batch sequence (one UPDATE … last_seq + N under
 the row lock), one `create` ledger entry per problem in row order, noting the import.
 """
 
@@ -24,6 +25,7 @@ from issues.models import (
     Batch,
     Category,
     Measure,
+    Membership,
     Origin,
     Problem,
     RectifyType,
@@ -39,6 +41,7 @@ from issues.selectors.scope import (
     visible_users,
 )
 from issues.services.bulk import bulk_insert
+from issues.services.import_measures import ParsedMeasure, parse_measures
 from issues.services.import_sheet import (
     ALIASES,
     HEADER_FIELDS,
@@ -89,7 +92,7 @@ class ParsedRow:
     row: int
     fields: dict
     cooperating_units: list
-    measures: list[str]
+    measures: list[ParsedMeasure]
 
 
 @dataclass
@@ -129,6 +132,8 @@ class _Lookup:
         self.campaigns = self._table(visible_campaigns(actor), ("name",))
         self._may_create: dict[int, bool] = {}
         self._leaders: LeaderTable | None = None
+        self._member_paths: dict[int, list[str]] | None = None
+        self._unit_scope = units
 
     @staticmethod
     def _table(queryset, attrs, fold=()):
@@ -162,6 +167,17 @@ class _Lookup:
 
     def user(self, name):
         return self.one(self.users, name, "用户")
+
+    def is_member(self, user, unit) -> bool:
+        """A measure's owner works in its unit or a unit under it; one query per sheet."""
+        if self._member_paths is None:
+            self._member_paths = {}
+            rows = Membership.objects.filter(unit__in=self._unit_scope).values_list(
+                "user_id", "unit__path"
+            )
+            for user_id, path in rows:
+                self._member_paths.setdefault(user_id, []).append(path)
+        return any(p.startswith(unit.path) for p in self._member_paths.get(user.pk, ()))
 
     def is_eligible_leader(self, user, unit) -> bool:
         """problem_create's responsible-leader rule, from one query for the whole sheet."""
@@ -329,7 +345,16 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
     ]
     fields["remark"] = "\n".join([remark, *extra] if remark else extra)
 
-    measures = split_measures(cell_text(cells.get("measures")))
+    measures = attempt(
+        "measures",
+        lambda v: parse_measures(
+            cell_text(v),
+            lookup=lookup,
+            lead_unit=lead_unit,
+            cooperating=cooperating,
+            due_date=fields["due_date"],
+        ),
+    )
     if errors:
         position = {header[name]: col for col, name in columns.items()}
         return sorted(errors, key=lambda e: position.get(e.column, len(values)))
@@ -431,8 +456,10 @@ def _create_all(*, actor, batch: Batch, rows: list[ParsedRow], file_name: str) -
                 "created_by_id": actor.pk,
                 "code": code,
                 "status": Status.DRAFT,
-                # Its measures share the problem's due date and are all unfinished.
-                "open_measures_due": row.fields["due_date"] if row.measures else None,
+                # Its measures are all unfinished: the earliest of their due dates.
+                "open_measures_due": min(
+                    (m.due_date for m in row.measures if m.due_date), default=None
+                ),
                 **_attributes(row.fields),
                 "is_recurring": repeat is not None,
                 "recurs_problem_id": repeat,
@@ -455,12 +482,13 @@ def _create_all(*, actor, batch: Batch, rows: list[ParsedRow], file_name: str) -
             {
                 "problem_id": problem_id,
                 "seq": seq,
-                "content": content,
-                "unit_id": row.fields["lead_unit"].pk,
-                "due_date": row.fields["due_date"],
+                "content": measure.content,
+                "unit_id": measure.unit.pk,
+                "owner_id": measure.owner.pk if measure.owner else None,
+                "due_date": measure.due_date,
             }
             for problem_id, row in zip(ids, rows, strict=True)
-            for seq, content in enumerate(row.measures, 1)
+            for seq, measure in enumerate(row.measures, 1)
         ],
     )
     # The same `create` entry problem_create writes, plus where the row came from; in row order.
