@@ -29,10 +29,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from issues.exceptions import DomainError
-from issues.models import Batch
+from issues.models import Batch, Source
 from issues.selectors.similar import similar_to_text
 from issues.services.categories import categories_add_missing, may_manage_categories
 from issues.services.importer import ImportRejected, may_import, problems_import
+from issues.services.org import display_name
 from issues.views.books_common import books_context, optional_url
 from issues.views.forms import add_domain_errors
 
@@ -131,22 +132,48 @@ def _check(request, form):
         add_domain_errors(form, exc)
         return _page(request, form=form, status=exc.status)
     pending = _keep(request, data["file"], data["batch"], result.created)
-    similar = _similar_rows(request.user, result.rows)
-    return _page(request, form=form, pending=pending, batch=data["batch"], similar=similar)
+    return _page(request, form=form, **_passed(request.user, pending, data["batch"], result.rows))
 
 
+PREVIEW_ROWS = 200  # rows the 检查通过 step renders; a 10 000-row file is counted, not drawn
 SIMILAR_ROWS = 50  # 举一反三 on the dry run: one similarity query per row, so the first rows only
 
 
-def _similar_rows(user, rows) -> list[dict]:
-    """The first rows of a checked file that have similar problems in the user's scope."""
-    found = []
+def _passed(user, pending, batch, rows) -> dict:
+    """The 检查通过 step's context: the first rows as they will be imported.
+
+    Everything shown was loaded by the check (units, users, categories), so drawing the rows
+    costs no query; only the 举一反三 hint asks the database, for the first SIMILAR_ROWS rows.
+    """
+    similar = {}
     for row in rows[:SIMILAR_ROWS]:
         title, description = row.fields["title"], row.fields["description"]
-        similar = similar_to_text(user, title=title, description=description)
-        if similar:
-            found.append({"row": row.row, "title": title, "similar": similar})
-    return found
+        similar[row.row] = similar_to_text(user, title=title, description=description)
+    first_code = batch.last_seq + 1  # the codes the import reserves, unless another comes first
+    preview = [
+        {
+            "row": row.row,
+            "code": f"{batch.code_prefix}-{first_code + i:03d}",
+            "fields": row.fields,
+            "source": Source(row.fields["source"]).label,
+            "cooperating": "、".join(u.name for u in row.cooperating_units),
+            "leader": display_name(row.fields["responsible_leader"])
+            if row.fields["responsible_leader"]
+            else "",
+            "measures": [
+                {
+                    "content": m.content,
+                    "unit": m.unit.name,
+                    "owner": display_name(m.owner) if m.owner else "",
+                    "due_date": m.due_date,
+                }
+                for m in row.measures
+            ],
+            "similar": similar.get(row.row, []),
+        }
+        for i, row in enumerate(rows[:PREVIEW_ROWS])
+    ]
+    return {"pending": pending, "batch": batch, "preview": preview, "total": len(rows)}
 
 
 def _stored(request):
@@ -188,7 +215,7 @@ def _add_categories(request):
             messages.error(request, exc.detail)
             return redirect("web:books-import")
         pending = _keep(request, upload, batch, result.created)
-    return _page(request, form=form, pending=pending, batch=batch)
+    return _page(request, form=form, **_passed(request.user, pending, batch, result.rows))
 
 
 def _confirm(request):

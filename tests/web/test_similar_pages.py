@@ -77,9 +77,7 @@ def test_it_counts_similar_problems_per_row_on_the_import_dry_run(cast, make_pro
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert 'data-testid="import-similar"' in page
-    assert "类似 1 条" in page and twin.code in page
-    assert (
-        "道路破损未及时修复"
-        not in page.split('data-testid="import-similar"')[1].split("</table>")[0]
-    )
+    first, second = (page.split(f'data-row="{n}"')[1].split("</tr>")[0] for n in (2, 3))
+    assert 'data-testid="import-similar"' in first and twin.code in first
+    assert "其他单位/往期存在类似问题 1 条" in first
+    assert 'data-testid="import-similar"' not in second
