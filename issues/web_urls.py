@@ -75,6 +75,11 @@ urlpatterns = [
     path("problems/<int:pk>/progress/", problem_posts.progress_add, name="progress-add"),
     path("problems/<int:pk>/evidence/", problem_posts.evidence_add, name="evidence-add"),
     path("evidence/<int:pk>/preview/", evidence.evidence_preview, name="evidence-preview"),
+    path(
+        "evidence/<int:pk>/preview/pages/<int:number>.png",
+        evidence.evidence_preview_page,
+        name="evidence-preview-page",
+    ),
     path("evidence/<int:pk>/delete/", evidence.evidence_delete_post, name="evidence-delete"),
     path("evidence/<int:pk>/replace/", evidence.evidence_replace_post, name="evidence-replace"),
     path("measures/<int:measure_id>/", problem_posts.measure_edit, name="measure-edit"),

@@ -31,7 +31,8 @@ LOCKING_REQUEST_STATES = frozenset({RequestStatus.PENDING, RequestStatus.APPROVE
 # Files one upload may carry (the form's `multiple`); each is still checked on its own.
 MAX_FILES_PER_UPLOAD = 20
 # What the preview shows inline; every other type is only ever downloaded as an attachment.
-PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "application/pdf"})
+PDF_TYPE = "application/pdf"
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", PDF_TYPE})
 
 
 def is_previewable(evidence: Evidence) -> bool:

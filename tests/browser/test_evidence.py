@@ -1,5 +1,5 @@
 """Evidence in a real browser: several files in one upload, the sandboxed preview of an image
-and a PDF, delete with its confirmation, 整改前/整改后 side by side (issue 16 item 3)."""
+and of a PDF (pictures of its pages), delete with its confirmation, 整改前/整改后 side by side (issue 16 item 3)."""
 
 import struct
 import zlib
@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from issues.models import Evidence
 from ledger.models import LedgerEntry
+from tests.pdfs import make_pdf
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,7 +35,7 @@ def _png(rgb=(200, 30, 30), size=24) -> bytes:
     )
 
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = make_pdf(pages=2)
 
 
 def _upload(page, files, kind, stage=""):
@@ -87,12 +88,26 @@ def test_it_uploads_several_files_previews_and_deletes(
     boxes = [f.bounding_box() for f in pair.locator("figure").all()]
     assert boxes[0]["x"] < boxes[1]["x"] and abs(boxes[0]["y"] - boxes[1]["y"]) < 2
 
-    # The PDF previews in a sandboxed frame; the image inline.
+    # The PDF previews as pictures of its pages in a sandboxed frame; nothing of it is
+    # rendered before the preview is opened.
     pdf = Evidence.objects.get(problem=problem, file_name="会议纪要.pdf")
+    rendered = []
+    unit.on("request", lambda r: f"/evidence/{pdf.pk}/preview/" in r.url and rendered.append(r.url))
+    unit.reload(wait_until="networkidle")
+    assert rendered == []
     unit.get_by_test_id(f"preview-{pdf.pk}").locator("summary").click()
     frame = unit.get_by_test_id(f"preview-{pdf.pk}").locator("iframe")
-    expect(frame).to_have_attribute("sandbox", "")
+    expect(frame).to_have_attribute("sandbox", "allow-same-origin allow-downloads")
     expect(frame).to_have_attribute("src", f"/evidence/{pdf.pk}/preview/")
+    frame.scroll_into_view_if_needed()
+    viewer = unit.frame_locator(f"[data-testid=preview-{pdf.pk}] iframe")
+    expect(viewer.get_by_test_id("pdf-summary")).to_contain_text("共 2 页")
+    expect(viewer.locator("img")).to_have_count(2)
+    expect(viewer.locator("img").first).to_have_js_property("naturalWidth", 1200)
+    assert rendered[0].endswith(f"/evidence/{pdf.pk}/preview/")
+    assert rendered[1].endswith(f"/evidence/{pdf.pk}/preview/pages/1.png")
+    # No script runs in the viewer, whatever the file.
+    assert frame.evaluate("f => f.contentWindow.document.scripts.length") == 0
     image = Evidence.objects.get(problem=problem, file_name="整改后.png")
     unit.get_by_test_id(f"preview-{image.pk}").locator("summary").click()
     preview = unit.get_by_test_id(f"preview-{image.pk}").locator("img")
@@ -100,8 +115,8 @@ def test_it_uploads_several_files_previews_and_deletes(
     preview.scroll_into_view_if_needed()
     preview.evaluate("i => i.complete || new Promise(r => i.addEventListener('load', r))")
     assert preview.evaluate("i => i.naturalWidth") == 24
-    response = unit.request.get(f"/evidence/{pdf.pk}/preview/")
-    assert response.headers["content-disposition"].startswith("inline")
+    response = unit.request.get(f"/evidence/{pdf.pk}/preview/pages/1.png")
+    assert response.headers["content-type"] == "image/png"
     assert response.headers["content-security-policy"] == "sandbox"
     shot(unit, "evidence-preview-1366")
     unit.locator("#evidence").screenshot(path=str(screenshot_dir / "evidence-section-1366.png"))
