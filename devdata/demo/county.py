@@ -71,29 +71,47 @@ def all_usernames() -> list[str]:
 THEME_CATEGORIES = ["理论学习", "政治素质", "能力本领", "担当作为", "工作作风", "廉洁自律"]
 INSPECTION_CATEGORIES = ["政治建设", "党的建设", "全面从严治党"]
 
-# Offsets are days from the local "today", so the demo always looks alive.
+# Offsets are days from the local "today", so the demo always looks alive. `received` is when
+# the batch arrived: the 巡察 feedback in early summer, the audit in August, the 主题教育
+# self-examination in September (today being early December).
 BATCHES = {
-    "ztjy": dict(
-        name="2023年主题教育检视问题",
-        source="self_examination",
-        issuer="县委主题教育领导小组办公室",
-        doc_no="清主教办〔2023〕12号",
-        received=-150,
-        default_due=60,
-        code_prefix="2023-ZTJY",
-        needs_list_review=True,
-    ),
     "xc": dict(
         name="县委第三轮巡察反馈问题",
         source="circuit_inspection",
         issuer="县委第三巡察组",
         doc_no="县巡反〔2024〕3号",
-        received=-100,
+        received=-170,
         default_due=80,
         code_prefix="2024-XC3",
         needs_list_review=False,
         closeout_chain=["unit_head", "office", "leader"],
         max_extension_days=180,
+        report_cycle="monthly",
+        report_due_day=25,
+    ),
+    "sj": dict(
+        name="县审计局预算执行审计反馈问题",
+        source="audit",
+        issuer="清河县审计局",
+        doc_no="清审报〔2024〕8号",
+        received=-115,
+        default_due=60,
+        code_prefix="2024-SJ",
+        needs_list_review=False,
+        closeout_chain=["unit_head", "office"],
+        max_extension_days=90,
+        report_cycle="monthly",
+        report_due_day=25,
+    ),
+    "ztjy": dict(
+        name="2023年主题教育检视问题",
+        source="self_examination",
+        issuer="县委主题教育领导小组办公室",
+        doc_no="清主教办〔2023〕12号",
+        received=-82,
+        default_due=60,
+        code_prefix="2023-ZTJY",
+        needs_list_review=True,
     ),
 }
 

@@ -12,7 +12,8 @@
   routine_from_long_term   long-term first, then moved to routine management
   cr0 / cr1 / cr2   close-out review stopped after that many approved steps
 Measures are strings, or (content, unit key) or (content, unit key, due offset in days).
-`due` is the due date's offset in days from today (negative: already past).
+`due` is the due date's offset in days from today (negative: already past); a closed problem
+with a past `due` was closed late (devdata.demo.walk.dates_of).
 """
 
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ class DemoProblem:
     regulation: tuple = ()  # 建章立制 made when closing: (name, doc number prefix, kind)
 
 
-Z, X = "ztjy", "xc"
+Z, X, S = "ztjy", "xc", "sj"  # 主题教育, 巡察, 审计 (devdata.demo.county.BATCHES)
 
 PROBLEMS = [
     # --- 2023年主题教育检视问题 ---------------------------------------------------------
@@ -205,7 +206,7 @@ PROBLEMS = [
         "严格执行公务接待标准，做到“一事一单一函”，违规列支费用全部清退。",
         ("对违规列支的接待费用进行清退", "修订公务接待管理办法，实行接待清单审核制"),
         "closed",
-        due=-3,
+        due=-45,
         amount="1.26",
         regulation=("县财政局公务接待管理办法", "清财发", "revised"),
     ),
@@ -479,7 +480,7 @@ PROBLEMS = [
     ),
     # --- 县委第三轮巡察反馈问题 -------------------------------------------------------------
     DemoProblem(
-        X,
+        S,
         "czj",
         "全面从严治党",
         "政府采购程序不规范",
@@ -500,7 +501,7 @@ PROBLEMS = [
         regulation=("县财政局政府采购内部控制制度", "清财发", "revised"),
     ),
     DemoProblem(
-        X,
+        S,
         "czj",
         "政治建设",
         "专项资金拨付滞后",
@@ -552,7 +553,7 @@ PROBLEMS = [
         origin="legacy",
     ),
     DemoProblem(
-        X,
+        S,
         "zjj",
         "全面从严治党",
         "工程变更签证管理不严",
@@ -560,7 +561,7 @@ PROBLEMS = [
         "变更签证全部纳入集体研究，超概算项目重新审批。",
         ("对12项变更签证开展专项审计", "修订政府投资项目变更管理办法"),
         "closed",
-        due=-2,
+        due=-70,
         amount="312.80",
         regulation=("县政府投资项目变更管理办法", "清建发", "revised"),
     ),
@@ -591,7 +592,7 @@ PROBLEMS = [
         extras=("ext_rejected",),
     ),
     DemoProblem(
-        X,
+        S,
         "wjj",
         "党的建设",
         "固定资产管理不规范、账实不符",
@@ -677,7 +678,7 @@ PROBLEMS = [
         due=30,
     ),
     DemoProblem(
-        X,
+        S,
         "bsz",
         "全面从严治党",
         "违规发放津贴补贴",
@@ -685,7 +686,7 @@ PROBLEMS = [
         "违规发放资金全部清退，相关责任人严肃处理。",
         ("清退违规发放的津贴补贴", "对相关责任人进行批评教育和诫勉谈话"),
         "closed",
-        due=-6,
+        due=-30,
         amount="15.20",
         severity="serious",
     ),
@@ -827,7 +828,7 @@ PROBLEMS = [
         amount="120.00",
     ),
     DemoProblem(
-        X,
+        S,
         "mlx",
         "全面从严治党",
         "工程项目“化整为零”规避招标",

@@ -1,4 +1,5 @@
-"""seed_demo: a believable county through the real workflow, idempotent, every login works."""
+"""seed_demo: a believable county through the real workflow, half a year into its
+rectification, idempotent, every login works."""
 
 import datetime as dt
 from collections import Counter
@@ -12,6 +13,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.test import RequestFactory, override_settings
+from django.utils import timezone
 
 from devdata import demo
 from issues.models import (
@@ -24,12 +26,15 @@ from issues.models import (
     Problem,
     ProgressReport,
     Regulation,
+    ReportTask,
     ReviewRequest,
     Status,
     SupervisionAction,
     Unit,
 )
 from issues.selectors.deadlines import Light, annotate_deadlines
+from issues.selectors.reporting import on_time_report_rate, task_status
+from issues.selectors.stats import monthly_trend
 from ledger.models import LedgerEntry
 from ledger.services import ledger_verify
 from tests.conftest import SHANGHAI, TODAY
@@ -150,3 +155,64 @@ def test_every_demo_user_can_log_in_with_the_demo_password(seeded):
         "admin"
     ]
     assert not User.objects.filter(is_staff=True).exclude(username="admin").exists()
+
+
+# --- the half year of history ----------------------------------------------------------------
+
+
+def test_its_history_spans_half_a_year_appended_in_time_order(seeded):
+    now = timezone.now()
+    times = list(LedgerEntry.objects.order_by("seq").values_list("created_at", flat=True))
+    assert times == sorted(times)
+    assert (now - times[0]).days >= 150
+    assert dt.timedelta(0) < now - times[-1] < dt.timedelta(days=7)  # and it runs up to today
+    first = Problem.objects.order_by("created_at").first()
+    assert (now - first.created_at).days >= 150
+    out = StringIO()
+    call_command("verify_ledger", stdout=out)
+    assert f"ledger OK: {len(times)} entries" in out.getvalue()
+
+
+def test_the_monthly_trend_shows_problems_arriving_and_closing_over_the_months(seeded):
+    trend = monthly_trend(Problem.objects.all(), months=12)
+    assert len([m for m in trend if m["created"]]) >= 3
+    assert len([m for m in trend if m["closed"]]) >= 4
+    # 巡察 first, the 主题教育 self-examination months later
+    first_month = {
+        prefix: timezone.localdate(
+            Problem.objects.filter(code__startswith=prefix).earliest("created_at").created_at
+        )
+        for prefix in ("2024-XC3", "2024-SJ", "2023-ZTJY")
+    }
+    assert first_month["2024-XC3"] < first_month["2024-SJ"] < first_month["2023-ZTJY"]
+
+
+def test_close_outs_are_approved_over_the_months_some_late(seeded):
+    closed = Problem.objects.filter(status=Status.CLOSED)
+    assert len({timezone.localdate(p.closed_at).strftime("%Y-%m") for p in closed}) >= 4
+    assert closed.filter(closed_on_time=True).count() >= 8
+    late = closed.filter(closed_on_time=False)
+    assert late.count() >= 3
+    for problem in late:
+        assert timezone.localdate(problem.closed_at) > problem.due_date, problem.code
+    for problem in closed:
+        entries = problem.ledger_entries.order_by("seq")
+        assert (entries.last().created_at - entries.first().created_at).days >= 20, problem.code
+
+
+def test_units_report_every_month_mostly_on_time(seeded):
+    today = timezone.localdate()
+    tasks = ReportTask.objects.select_related("period")
+    statuses = Counter(task_status(t, t.period.due_on, today) for t in tasks)
+    assert statuses["submitted"] > statuses["late"] > 0
+    assert statuses["missing"] > 0 and statuses["pending"] > 0  # this month's is not due yet
+    assert len({t.period.period for t in tasks if t.submitted_at}) >= 4
+    assert 40 <= on_time_report_rate(Problem.objects.all()) <= 90
+    assert ProgressReport.objects.values("period").distinct().count() >= 5
+
+
+def test_reminders_are_scheduled_from_today_not_from_the_last_step(seeded):
+    today = timezone.localdate()
+    scheduled = Problem.objects.exclude(next_reminder_on=None)
+    assert scheduled.exists()
+    assert not scheduled.filter(next_reminder_on__lt=today).exists()
