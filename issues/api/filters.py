@@ -96,6 +96,7 @@ class ProblemFilter(filters.FilterSet):
     category = IdFilter(field_name="category_id")
     origin = filters.ChoiceFilter(choices=Origin.choices)
     lead_unit = IdFilter(field_name="lead_unit_id")
+    responsible_leader = IdFilter(field_name="responsible_leader_id")
     unit = IdFilter(method="filter_unit", label="单位（牵头或配合，含下级）")
     light = filters.ChoiceFilter(
         choices=[(name, name) for name in Light.RANK], method="filter_light"

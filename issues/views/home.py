@@ -1,7 +1,8 @@
 """待办 (my work): what waits for this user now, each item one click from the work.
 
 A section is shown when the user holds a role that produces that kind of work (an empty one
-then says so); the counts on top link to the sections.
+then says so); the counts on top link to the sections. A responsible leader (责任领导) gets a
+one-screen desk instead of the review and overdue lists (issues.selectors.leader_desk).
 """
 
 import datetime as dt
@@ -29,6 +30,7 @@ from issues.models import (
     SupervisionAction,
 )
 from issues.selectors.deadlines import annotate_deadlines, problem_overdue_q
+from issues.selectors.leader_desk import LIGHTS, RECENT_DAYS, leader_desk
 from issues.selectors.reporting import STATUS_LABELS, task_status
 from issues.selectors.reviews import pending_reviews
 from issues.selectors.scope import access_for, scope_units_for_roles, visible_problems
@@ -109,6 +111,9 @@ def home(request):
     roles = {g.role for g in access.grants}
     today = timezone.localdate()
     sections = []
+    # The desk replaces the review and overdue lists: its sign-off part is the review inbox,
+    # its problems part the overdue ones this leader answers for, not the whole county's.
+    desk = leader_desk(user, today) if Role.LEADER in roles else None
 
     admin_units = access.unit_ids_with_role({Role.UNIT_ADMIN})
     if admin_units:
@@ -143,7 +148,7 @@ def home(request):
         section.more_url = "/problems/?status=list_review"
         sections.append(section)
 
-    if access.is_superuser or roles & REVIEW_ROLES:
+    if desk is None and (access.is_superuser or roles & REVIEW_ROLES):
         items = _reviews(user)
         sections.append(
             Section(
@@ -212,17 +217,25 @@ def home(request):
         section.items = list(letters[:SHOWN])
         sections.append(section)
 
-    overdue = _section_problems(
-        Section("overdue", _("逾期问题"), _("范围内没有逾期问题。")),
-        _problems(user, problem_overdue_q(today)),
-    )
-    overdue.more_url = "/problems/?overdue=true&ordering=due_date"
-    sections.append(overdue)
+    if desk is None:
+        overdue = _section_problems(
+            Section("overdue", _("逾期问题"), _("范围内没有逾期问题。")),
+            _problems(user, problem_overdue_q(today)),
+        )
+        overdue.more_url = "/problems/?overdue=true&ordering=due_date"
+        sections.append(overdue)
 
     # Unread notifications are the chrome's (notifications.context_processors): the domain's
     # pages never import notifications/.
     return render(
         request,
         "issues/home.html",
-        {"sections": sections, "today": today, "total": sum(s.count for s in sections)},
+        {
+            "sections": sections,
+            "desk": desk,
+            "lights": {name: light_display(name) for name in LIGHTS},
+            "recent_days": RECENT_DAYS,
+            "today": today,
+            "total": sum(s.count for s in sections) + (desk.total if desk else 0),
+        },
     )
