@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from issues.models import Batch, Category, Problem, Regulation, Source, Status, Unit
 from issues.selectors.deadlines import problem_overdue_q
@@ -19,7 +20,9 @@ from issues.selectors.scope import access_for, scope_units
 # 统计口径, defined once (issue 16 item 6): a unit's figures count the problems it LEADS (牵头),
 # itself or a unit below it. Problems it only cooperates on (配合) are visible to it, but are
 # shown apart as 配合 and never enter its totals or rates — they count for their lead unit.
-STATS_BASIS = (
+# Marked for the catalogue but kept Chinese here: exports and print forms state it as is,
+# pages pass it through gettext.
+STATS_BASIS = gettext_noop(
     "统计口径：各单位的数字只计本单位（含下属单位）牵头的问题；"
     "配合的问题单独列为“配合”，不计入总数、整改完成率和按期完成率。"
 )

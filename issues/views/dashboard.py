@@ -192,7 +192,7 @@ def dashboard(request):
             "scope_text": _scope_text(user),
             "today": today,
             "summary": summary,
-            "stats_basis": STATS_BASIS,
+            "stats_basis": _(STATS_BASIS),
             "cooperating": cooperating,
             "links": links,
             "charts": charts,

@@ -90,3 +90,23 @@ def test_it_has_complete_catalogues_for_both_languages():
     assert english.keys() == chinese.keys()
     assert [m for m, values in english.items() if not all(values)] == []
     assert [m for m, values in chinese.items() if values != [m] * len(values)] == []
+
+
+@pytest.mark.urls("tests.api.books_urlconf")
+def test_issue_16_pages_read_in_english(cast, make_problem, web):
+    """Registration, bulk actions, the review inbox, the 统计口径 and the import help."""
+    make_problem()
+    client = web(cast.oa)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    pages = {
+        "/problems/new/": ["Responsibility and deadline", "Add another measure"],
+        "/problems/": ["Select all on this page", "Bulk: "],
+        "/reviews/": ["Reviewed", "No reviews yet."],
+        "/dashboard/": ["count only the problems it (or a unit under it) leads"],
+        "/problems/import/": ["The unit must be the lead unit or one listed under 配合单位"],
+    }
+    for url, texts in pages.items():
+        body = client.get(url).content.decode()
+        for text in texts:
+            assert text in body, (url, text)
+    assert "统计口径" not in client.get("/dashboard/").content.decode()
