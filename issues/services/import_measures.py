@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from issues.services.import_sheet import LONG_TERM, CellError, parse_due, split_measures
 
 # key in the bracket → what it sets
-KEYS = {"责任单位": "unit", "单位": "unit", "责任人": "owner", "完成时限": "due", "时限": "due"}
+KEYS = {"责任单位": "unit", "责任人": "owner", "完成时限": "due"}  # no bare 单位: （单位：万元）
 _KEY = "|".join(sorted(KEYS, key=len, reverse=True))
 # A trailing bracket whose first word is a key; a bracket of other words is measure text.
 _TRAILER = re.compile(rf"[（(]\s*((?:{_KEY})\s*[:：][^（）()]*)[)）]\s*[。；;]?\s*$")

@@ -44,6 +44,7 @@ def rejected(cast, rows) -> list[dict]:
         ),
         ("排查（完成时限：2026-05-31）", ("排查", {"due": "2026-05-31"})),
         ("落实资金（2.5万元）", ("落实资金（2.5万元）", {})),  # not a key: the text's own bracket
+        ("统计金额（单位：万元）", ("统计金额（单位：万元）", {})),  # 单位 alone is not a key
     ],
 )
 def test_it_reads_who_does_a_measure_from_its_trailing_bracket(item, expected):
