@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from issues.models import Measure, Problem
+from issues.models import Category, Measure, Problem
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,6 +40,8 @@ def _workbook(tmp_path):
 
 
 def test_it_lists_the_checked_rows_and_imports_them_so(cast, as_user, shot, tmp_path):
+    # Seeded by a migration, but a transactional test before this one may have flushed it.
+    Category.objects.get_or_create(name="工作作风")
     page = as_user(cast.oa)
     page.goto("/problems/import/")
     page.select_option("#id_batch", str(cast.batch.pk))
