@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views as knox_views
 from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 
@@ -47,7 +48,7 @@ class TokenView(knox_views.LoginView):
     """{"username", "password"} → 200 {"token", "expiry"}. A failure counts towards the
     sign-in lockout shared with the web and admin forms (accounts.lockout)."""
 
-    authentication_classes = []
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
     # Sign-in scripts often post a form; the rest of the API takes JSON only (SPEC §9).
     parser_classes = [JSONParser, FormParser, MultiPartParser]

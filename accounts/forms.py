@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from accounts.lockout import lockout_message
 
 
-class LockoutMessageMixin:
+class LockoutMessageMixin(AuthenticationForm):
     def clean(self):
         try:
             return super().clean()

@@ -51,6 +51,7 @@ def client_address(request) -> str | None:
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
     """What AxesMiddleware answers for a locked-out sign-in. The web and admin forms already
     say why (accounts.forms); the API's token view answers for itself (accounts.api)."""
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse(
             {"code": "throttled", "detail": lockout_message(), "errors": {}}, status=429

@@ -5,6 +5,11 @@ views passes `problem_queryset` (the problems the caller may see) and the permis
 guards verification, as `as_view()` arguments.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -39,11 +44,13 @@ class ProblemLedgerView(generics.ListAPIView):
     """A problem's entries, oldest first (404 when the problem is not visible)."""
 
     serializer_class = LedgerEntrySerializer
-    problem_queryset = None  # callable(user) → the problems the user may see
+    problem_queryset: Callable[[Any], QuerySet] | None = None  # user → the problems they may see
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return LedgerEntry.objects.none()
+        if self.problem_queryset is None:
+            raise ImproperlyConfigured("ProblemLedgerView.as_view() needs problem_queryset=")
         problem = get_object_or_404(self.problem_queryset(self.request.user), pk=self.kwargs["pk"])
         return LedgerEntry.objects.filter(problem_id=problem.pk).order_by("seq")
 

@@ -157,7 +157,8 @@ def _insert_entries(rows: list[dict]):
     from psycopg.types.json import Jsonb
 
     quote = connection.ops.quote_name
-    names = ", ".join(quote(LedgerEntry._meta.get_field(c).column) for c in LEDGER_COLUMNS)
+    columns = {f.attname: f.column for f in LedgerEntry._meta.concrete_fields}
+    names = ", ".join(quote(columns[c]) for c in LEDGER_COLUMNS)
     with connection.cursor() as cursor:
         table = quote(LedgerEntry._meta.db_table)
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +8,9 @@ from issues.bounds import validate_date, validate_line, validate_text
 
 from .batches import Batch, Campaign, Category, Source
 from .units import Unit
+
+if TYPE_CHECKING:
+    from .requests import ReviewRequest
 
 
 class Status(models.TextChoices):
@@ -166,6 +171,10 @@ class Problem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not a column: the workflow's cache of the pending requests (a prefetch, or one query),
+    # reset to None whenever an action changes them (issues/services/workflow/rules.py).
+    pending_requests: "list[ReviewRequest] | None"
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +8,9 @@ from issues.bounds import validate_date, validate_text
 
 from .batches import StepKind
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class RequestType(models.TextChoices):
@@ -64,6 +69,10 @@ class ReviewRequest(models.Model):
     next_review_date = models.DateField(
         _("下次复核日期"), null=True, blank=True, validators=[validate_date]
     )
+
+    # Not a column: the label of the step a reader is asked to sign, set for display by
+    # issues/selectors/leader_desk.py.
+    step_label: "StrOrPromise"
 
     class Meta:
         ordering = ["-created_at", "-id"]

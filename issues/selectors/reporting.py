@@ -2,6 +2,8 @@
 按时报送率 of statistics (SPEC §12)."""
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -87,7 +89,10 @@ def _tasks_of(problems: QuerySet[Problem]) -> QuerySet[ReportTask]:
 def on_time_report_rates(problems: QuerySet[Problem], today: dt.date | None = None) -> dict:
     """{unit id: 按时报送率 or None} for the units leading the filtered problems. One query."""
     today = today or timezone.localdate()
-    rows = _tasks_of(problems).order_by().values("unit_id").annotate(**_due_and_on_time(today))
+    # Typed as plain mappings: the stubs cannot see names passed to annotate() by **.
+    rows: Iterable[Mapping[str, Any]] = (
+        _tasks_of(problems).order_by().values("unit_id").annotate(**_due_and_on_time(today))
+    )
     return {r["unit_id"]: rate(r["on_time"], r["due"]) if r["due"] else None for r in rows}
 
 

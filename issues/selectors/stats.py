@@ -6,7 +6,9 @@ outside the totals. 整改完成率 = 已完成 ÷ total; 按期完成率 = clos
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -75,7 +77,7 @@ def rate(part: int, whole: int) -> float:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def finish(row: dict) -> dict:
+def finish(row: Mapping[str, Any]) -> dict:
     total = row["completed"] + row["in_progress"] + row["long_term"]
     return {
         "total": total,
@@ -211,6 +213,7 @@ STATS_DIMENSIONS = {"source": "source", "category": "category", "batch": "batch"
 def stats_by_dimension(problems: QuerySet[Problem], dimension: str) -> list[dict]:
     """stats_by with a readable `label` per row (source label, category or batch name)."""
     rows = stats_by(problems, STATS_DIMENSIONS[dimension])
+    labels: dict[Any, str]
     if dimension == "source":
         labels = {value: str(label) for value, label in Source.choices}
     else:

@@ -90,15 +90,32 @@ def require_rules_writer(actor, owner_unit):
 
 
 def _validate_batch(fields: dict, *, batch_id: int | None = None):
-    """A review chain is a non-empty list of distinct step kinds, decided in that order."""
-    errors = {}
+    """Every field error of a batch's settings at once (batch_id: the batch being updated)."""
+    errors: dict[str, list] = {}
     for name in CHAIN_FIELDS:
         if name not in fields:
             continue
+        # A review chain is a non-empty list of distinct step kinds, decided in that order.
         error = review_chain_error(fields[name])
         if error:
             errors[name] = [error]
-    # The bounds of issues.bounds, checked here too: every door (API, page, admin) ends here.
+    errors.update(_day_errors(fields))
+    if "report_cycle" in fields or "report_due_day" in fields:
+        errors.update(_rhythm_errors(fields, batch_id))
+    prefix = fields.get("code_prefix")
+    if prefix is not None:
+        taken = Batch.objects.filter(code_prefix=prefix)
+        if batch_id is not None:
+            taken = taken.exclude(pk=batch_id)
+        if taken.exists():
+            errors["code_prefix"] = ["编号前缀已被其他批次使用。"]
+    if errors:
+        raise InvalidInput("批次设置有误。", errors)
+
+
+def _day_errors(fields: dict) -> dict[str, list]:
+    """The bounds of issues.bounds, checked here too: every door (API, page, admin) ends here."""
+    errors = {}
     for name in DAY_BOUNDS.keys() & fields.keys():
         value = fields[name]
         checks = [validate_remind_days] if name == "remind_days_before" else day_validators(name)
@@ -113,18 +130,17 @@ def _validate_batch(fields: dict, *, batch_id: int | None = None):
                 check(value)
         except ValidationError as exc:
             errors[name] = exc.messages
-    if "report_cycle" in fields or "report_due_day" in fields:
-        current = Batch.objects.filter(pk=batch_id).values("report_cycle", "report_due_day").first()
-        current = current or {"report_cycle": ReportCycle.NONE, "report_due_day": None}
-        current.update({k: fields[k] for k in ("report_cycle", "report_due_day") if k in fields})
-        errors.update(report_cycle_errors(current["report_cycle"], current["report_due_day"]))
-    prefix = fields.get("code_prefix")
-    if prefix is not None:
-        taken = Batch.objects.filter(code_prefix=prefix).exclude(pk=batch_id)
-        if taken.exists():
-            errors["code_prefix"] = ["编号前缀已被其他批次使用。"]
-    if errors:
-        raise InvalidInput("批次设置有误。", errors)
+    return errors
+
+
+def _rhythm_errors(fields: dict, batch_id: int | None) -> dict[str, list]:
+    """The report cycle and due day as they will be: the stored ones overlaid by `fields`."""
+    current: dict = {"report_cycle": ReportCycle.NONE, "report_due_day": None}
+    if batch_id is not None:
+        stored = Batch.objects.filter(pk=batch_id).values("report_cycle", "report_due_day")
+        current.update(stored.first() or {})
+    current.update({k: fields[k] for k in ("report_cycle", "report_due_day") if k in fields})
+    return report_cycle_errors(current["report_cycle"], current["report_due_day"])
 
 
 @transaction.atomic

@@ -7,12 +7,18 @@ its model default, and auto_now/auto_now_add fields the current time — the val
 bulk_create would have written. No signals are sent (bulk_create sends none either).
 """
 
+from typing import Literal, overload
+
 from django.db import connection, models
 from django.utils import timezone
 
 BATCH_SIZE = 1000
 
 
+@overload
+def bulk_insert(model, rows: list[dict], *, ids: Literal[True]) -> list[int]: ...
+@overload
+def bulk_insert(model, rows: list[dict], *, ids: Literal[False] = False) -> None: ...
 def bulk_insert(model, rows: list[dict], *, ids: bool = False) -> list[int] | None:
     """Insert `rows`; with `ids`, return the new primary keys in the order of `rows`."""
     if not rows:
@@ -42,7 +48,7 @@ def _copy(model, rows, ids):
     table = connection.ops.quote_name(model._meta.db_table)
     columns = [f.column for f in fields]
     attnames = [f.attname for f in fields]
-    new_ids = None
+    new_ids: list[int] = []
     with connection.cursor() as cursor:
         if ids:
             # Reserve the keys from the table's own sequence: safe beside concurrent inserts.
@@ -66,4 +72,4 @@ def _copy(model, rows, ids):
                         value = next(f for f in per_row if f.attname == name).get_default()
                     values.append(Jsonb(value) if name in is_json and value is not None else value)
                 copy.write_row([new_ids[index], *values] if ids else values)
-    return new_ids
+    return new_ids if ids else None

@@ -89,7 +89,8 @@ def _locked(actor, evidence_id: int) -> tuple[Evidence, Problem]:
 def _drop_file(evidence: Evidence):
     """The stored file goes once the deletion has committed (a rollback keeps it)."""
     storage, name = evidence.file.storage, evidence.file.name
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:  # the file field is required; an empty name has nothing to delete
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic

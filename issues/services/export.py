@@ -509,7 +509,9 @@ def filters_text(params: dict) -> str:
             continue
         model = NAMED_FILTERS.get(key)
         if model is not None and value.isdigit():
-            value = str(model.objects.filter(pk=value).values_list("name", flat=True).first())
+            value = str(
+                model._default_manager.filter(pk=value).values_list("name", flat=True).first()
+            )
         elif key == "status":
             labels = dict(Status.choices)
             value = "、".join(str(labels.get(v, v)) for v in value.split(","))

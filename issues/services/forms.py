@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from issues.exceptions import NotFound
 from issues.models import Evidence, Measure, RequestType, ReviewRequest
@@ -83,7 +84,7 @@ def closeout_form_data(*, user, problem_id: int) -> dict:
         ("问题编号", problem.code),
         ("整改批次", problem.batch.name),
         ("问题来源", problem.get_source_display()),
-        ("问题类别", problem.category.name if problem.category_id else ""),
+        ("问题类别", problem.category.name if problem.category is not None else ""),
         ("牵头单位", problem.lead_unit.name),
         ("配合单位", cooperating),
         ("责任领导", _person(problem.responsible_leader)),
@@ -179,7 +180,7 @@ def unit_report_data(*, user, unit_id: int) -> dict:
         .select_related("lead_unit")
         .order_by("batch_id", "id")
     )
-    buckets = {label: [] for label, _ in BUCKETS}
+    buckets: dict[str, list[dict]] = {label: [] for label, _ in BUCKETS}
     overdue = []
     for p in rows:
         row = {
@@ -239,7 +240,7 @@ LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
 class Sheet:
     """A form laid out row by row on a grid of `width` columns."""
 
-    ws: object
+    ws: Worksheet
     width: int
     row: int = 0
 

@@ -17,6 +17,7 @@ it); the measure is not due after its problem.
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from issues.services.import_sheet import LONG_TERM, CellError, parse_due, split_measures
 
@@ -27,12 +28,17 @@ _KEY = "|".join(sorted(KEYS, key=len, reverse=True))
 _TRAILER = re.compile(rf"[（(]\s*((?:{_KEY})\s*[:：][^（）()]*)[)）]\s*[。；;]?\s*$")
 _PAIR = re.compile(rf"^\s*({_KEY})\s*[:：]\s*(.*?)\s*$")
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from issues.models import Unit
+
 
 @dataclass
 class ParsedMeasure:
     content: str
-    unit: object  # Unit
-    owner: object = None  # User or None
+    unit: "Unit"
+    owner: "User | None" = None
     due_date: dt.date | None = None
 
 

@@ -14,6 +14,7 @@ the row lock), one `create` ledger entry per problem in row order, noting the im
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -188,7 +189,8 @@ class _Lookup:
 
 def _find_header(rows: list[tuple]) -> tuple[int, dict[int, str], list[RowError]]:
     """(index of the header row, {column index: field}, header errors)."""
-    best, best_index = {}, None
+    best: dict[int, str] = {}
+    best_index = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         mapped = {
             col: HEADER_FIELDS[normalise_header(value)]
@@ -200,7 +202,8 @@ def _find_header(rows: list[tuple]) -> tuple[int, dict[int, str], list[RowError]
     if best_index is None or len(best) < 2:
         return 0, {}, [RowError(1, "", "未找到表头：前几行中没有“问题描述”“牵头单位”等列名。")]
     header = rows[best_index]
-    errors, seen = [], {}
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
     for col, name in sorted(best.items()):
         if name in seen:
             errors.append(
@@ -256,7 +259,7 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
             except ValidationError as exc:
                 fail(name, exc.messages[0])
 
-    fields = {}
+    fields: dict[str, Any] = {}
     description = cell_text(cells.get("description"))
     if not description:
         fail("description", "问题描述不能为空。")

@@ -1,5 +1,7 @@
 """Units, users and memberships: written by superusers and by office admins within scope."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -10,7 +12,10 @@ from issues.exceptions import ActionForbidden, InvalidInput
 from issues.models import Membership, Role, Unit
 from issues.selectors.scope import access_for
 
-User = get_user_model()
+if TYPE_CHECKING:  # the configured model, as a type (get_user_model() gives a value)
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
 
 
 def _require_office_admin_over(actor, unit, field="unit"):

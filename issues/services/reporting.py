@@ -31,8 +31,11 @@ from issues.signals import report_chased
 # Periods a late scan still opens: a loop that was down for a while catches up this far back.
 CATCH_UP_DAYS = 62
 TEN_DAY_PARTS = ("上旬", "中旬", "下旬")
-DEFAULT_DUE_DAY = {ReportCycle.WEEKLY: 5, ReportCycle.MONTHLY: 25}
-DUE_DAY_RANGE = {ReportCycle.WEEKLY: (1, 7), ReportCycle.MONTHLY: (1, 28)}
+DEFAULT_DUE_DAY: dict[str, int] = {ReportCycle.WEEKLY: 5, ReportCycle.MONTHLY: 25}
+DUE_DAY_RANGE: dict[str, tuple[int, int]] = {
+    ReportCycle.WEEKLY: (1, 7),
+    ReportCycle.MONTHLY: (1, 28),
+}
 SUBMITTERS = {Role.UNIT_ADMIN, Role.UNIT_HEAD}
 
 
@@ -47,17 +50,22 @@ def report_cycle_errors(cycle, due_day) -> dict:
     return {}
 
 
+def _due_day(batch: Batch) -> int:
+    """Weekly and monthly batches: the day of the week or month reports are due."""
+    return batch.report_due_day or DEFAULT_DUE_DAY[batch.report_cycle]
+
+
 def period_of(batch: Batch, day: dt.date) -> tuple[str, dt.date, dt.date] | None:
     """(label, starts_on, due_on) of the batch's period that holds `day`; None without a cycle."""
     cycle = batch.report_cycle
-    due_day = batch.report_due_day or DEFAULT_DUE_DAY.get(cycle)
     if cycle == ReportCycle.WEEKLY:
         monday = day - dt.timedelta(days=day.weekday())
         year, week, _ = monday.isocalendar()
-        return f"{year}-W{week:02d}", monday, monday + dt.timedelta(days=due_day - 1)
+        due_on = monday + dt.timedelta(days=_due_day(batch) - 1)
+        return f"{year}-W{week:02d}", monday, due_on
     if cycle == ReportCycle.MONTHLY:
         first = day.replace(day=1)
-        return f"{day.year}-{day.month:02d}", first, first.replace(day=due_day)
+        return f"{day.year}-{day.month:02d}", first, first.replace(day=_due_day(batch))
     if cycle == ReportCycle.TEN_DAYS:
         part = min((day.day - 1) // 10, 2)
         starts = day.replace(day=part * 10 + 1)
@@ -87,10 +95,10 @@ def report_periods_open(*, today: dt.date | None = None, batch_ids=None) -> int:
     running a task for every unit leading an active problem of its batch. Idempotent: the
     unique keys make a second run (or two at once) create nothing twice. Returns tasks made."""
     today = today or timezone.localdate()
-    batches = Batch.objects.exclude(report_cycle=ReportCycle.NONE)
+    cycling = Batch.objects.exclude(report_cycle=ReportCycle.NONE)
     if batch_ids is not None:
-        batches = batches.filter(pk__in=batch_ids)
-    batches = list(batches)
+        cycling = cycling.filter(pk__in=batch_ids)
+    batches = list(cycling)
     if not batches:
         return 0
     for batch in batches:

@@ -162,7 +162,10 @@ def calendar_day_set(*, actor, date: dt.date, kind: str, note: str = "") -> Cale
 def calendar_day_delete(*, actor, date: dt.date | None = None, pk: int | None = None) -> None:
     """Remove the override of one day, named by its date or its id."""
     _require_editor(actor)
-    days = CalendarDay.objects.filter(date=date) if date else CalendarDay.objects.filter(pk=pk)
+    if date:
+        days = CalendarDay.objects.filter(date=date)
+    else:
+        days = CalendarDay.objects.filter(pk=pk) if pk is not None else CalendarDay.objects.none()
     deleted, _ = days.delete()
     if not deleted:
         raise NotFound("该日期没有调整记录。")

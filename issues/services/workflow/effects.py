@@ -119,7 +119,7 @@ def new_request(ctx: Context, request_type, chain, **fields) -> ReviewRequest:
     request = ReviewRequest.objects.create(
         problem=ctx.problem,
         request_type=request_type,
-        applicant=ctx.actor,
+        applicant=ctx.user,
         from_state=ctx.problem.status,
         **fields,
     )
@@ -161,7 +161,7 @@ def request_closeout(ctx: Context):
 
 def decide(ctx: Context, spec_needs, decision) -> tuple[ReviewRequest, ReviewStep, bool]:
     """Record the actor's decision on the current step; return (request, step, was_last)."""
-    request = ctx.pending(spec_needs)
+    request = ctx.needed(spec_needs)
     step = step_check(ctx, request)
     step.decision = decision
     step.reviewer = ctx.actor
@@ -208,7 +208,7 @@ def reject_closeout(ctx: Context):
 
 
 def withdraw_closeout(ctx: Context):
-    request = ctx.pending(RequestType.CLOSEOUT)
+    request = ctx.needed(RequestType.CLOSEOUT)
     request.status = RequestStatus.WITHDRAWN
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])

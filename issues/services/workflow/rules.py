@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from rest_framework import serializers
 
@@ -19,6 +20,9 @@ from issues.models import (
 from issues.selectors.leaders import LEADER_RULE, holds_leader_role_over
 from issues.selectors.scope import Access
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 S = Status
 
 
@@ -33,7 +37,7 @@ class Who(Enum):
 @dataclass
 class Context:
     problem: Problem
-    actor: object | None  # None: the system
+    actor: "User | None"  # None: the system
     access: Access
     data: dict = field(default_factory=dict)
     changes: dict = field(default_factory=dict)
@@ -46,6 +50,20 @@ class Context:
 
     def pending(self, request_type) -> ReviewRequest | None:
         return pending_request(self.problem, request_type)
+
+    @property
+    def user(self) -> "User":
+        """The acting person, for what only a person does (apply, decide): never the system."""
+        if self.actor is None:
+            raise ActionForbidden("该操作须由用户执行。")
+        return self.actor
+
+    def needed(self, request_type) -> ReviewRequest:
+        """The pending request an action needs (check_available refuses the action without)."""
+        request = self.pending(request_type)
+        if request is None:
+            raise InvalidTransition("没有待审核的申请。")
+        return request
 
     def set(self, name: str, value):
         """Assign a problem field, remembering old → new for the ledger."""
@@ -148,12 +166,12 @@ def actor_check(spec: ActionSpec, ctx: Context):
             return None
         if who is Who.APPLICANT:
             request = ctx.pending(spec.needs)
-            if request is not None and request.applicant_id == ctx.actor.pk:
+            if request is not None and request.applicant_id == ctx.user.pk:
                 if any(s.decision for s in request.steps.all()):
                     raise InvalidTransition("审核已开始，不能撤回。")
                 return None
         if who is Who.STEP_REVIEWER:
-            return step_check(ctx, ctx.pending(spec.needs))
+            return step_check(ctx, ctx.needed(spec.needs))
     raise ActionForbidden("您无权执行此操作。")
 
 
@@ -163,6 +181,6 @@ def check_available(spec: ActionSpec, ctx: Context):
         raise InvalidTransition(
             f"问题当前状态为“{ctx.problem.get_status_display()}”，不能执行“{spec.label}”。"
         )
-    if spec.needs is not None and ctx.pending(spec.needs) is None:
-        raise InvalidTransition("没有待审核的申请。")
+    if spec.needs is not None:
+        ctx.needed(spec.needs)
     return actor_check(spec, ctx)
