@@ -52,8 +52,10 @@ def run(max_age: str | None, key: str, n: int) -> list[float]:
     if max_age is not None:
         env["DATABASE_CONN_MAX_AGE"] = max_age
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "tracker/gunicorn_embedded.py"]
-        + ["-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            *(sys.executable, "-m", "gunicorn", "-c", "tracker/gunicorn_embedded.py"),
+            *("-b", f"127.0.0.1:{port}", "--log-level", "warning"),
+        ],
         cwd=ROOT,
         env=env,
     )

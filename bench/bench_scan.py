@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     Timer,
     create_database,
     drop_database,
@@ -152,7 +152,7 @@ def main():
     print(f"load average now: {machine(url)['load_1m']} (was {info['load_1m']} at start)")
 
 
-def child(args):
+def child(args):  # noqa: C901  one benchmark step after another, in the order they run
     setup_django()
     from django.core.management import call_command
     from django.db import connection, transaction

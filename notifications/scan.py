@@ -75,8 +75,9 @@ def _advance(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(Problem._meta.db_table)
+    # Only the quoted table name is formatted in; every value is a query parameter.
     update = (
-        f"UPDATE {table} SET next_reminder_on = v.new FROM {{source}} "
+        f"UPDATE {table} SET next_reminder_on = v.new FROM {{source}} "  # noqa: S608
         f"WHERE {table}.id = v.id AND {table}.next_reminder_on = v.old"
     )
     with connection.cursor() as cursor:

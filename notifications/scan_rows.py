@@ -125,8 +125,9 @@ def insert_reminders(rows: list[tuple]) -> int:
             problem, target, kind, level, due, recipient = (
                 list(c) for c in zip(*rows, strict=True)
             )
+            # Quoted names are formatted in (S608); every value is a query parameter.
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT p, t, k, l, d, r, %s, %s, 0, '' "
+                f"INSERT INTO {table} ({columns}) SELECT p, t, k, l, d, r, %s, %s, 0, '' "  # noqa: S608
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::int[], %s::date[], "
                 "%s::int[]) AS v(p, t, k, l, d, r) ON CONFLICT DO NOTHING RETURNING id",
                 [pending, now, problem, target, [str(k) for k in kind], level, due, recipient],
@@ -151,8 +152,9 @@ def insert_reminders(rows: list[tuple]) -> int:
                     now,
                 )
             ]
+            # Quoted names and placeholders are formatted in (S608); values are parameters.
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
                 "ON CONFLICT DO NOTHING RETURNING id",
                 params,
             )

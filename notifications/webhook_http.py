@@ -167,20 +167,7 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float | None = None) 
     watchdog.start()
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
     try:
-        conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
-        status = response.status
-        response.read(MAX_RESPONSE)
-    except WebhookError:
-        raise
-    except ssl.SSLError as exc:
-        raise _or_timeout(expired, WebhookError("tls", f"TLS: {exc}")) from exc
-    except TimeoutError as exc:
-        raise WebhookError("timeout", f"no answer within {total:g} s") from exc
-    except ConnectionRefusedError as exc:
-        raise WebhookError("connect", f"{type(exc).__name__}: {exc}") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise _or_timeout(expired, WebhookError("network", f"{type(exc).__name__}: {exc}")) from exc
+        status = _exchange(conn, path, body, headers, expired=expired, total=total)
     finally:
         watchdog.cancel()
         conn.close()
@@ -191,6 +178,26 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float | None = None) 
     if not 200 <= status < 300:
         raise WebhookError("http_status", f"HTTP {status}", status)
     return status
+
+
+def _exchange(conn, path: str, body: bytes, headers: dict, *, expired, total) -> int:
+    """Send the request and read at most MAX_RESPONSE of the answer: its status, or the failure
+    as a WebhookError (a socket the watchdog shut down counts as a timeout)."""
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(MAX_RESPONSE)
+        return response.status
+    except WebhookError:
+        raise
+    except ssl.SSLError as exc:
+        raise _or_timeout(expired, WebhookError("tls", f"TLS: {exc}")) from exc
+    except TimeoutError as exc:
+        raise WebhookError("timeout", f"no answer within {total:g} s") from exc
+    except ConnectionRefusedError as exc:
+        raise WebhookError("connect", f"{type(exc).__name__}: {exc}") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise _or_timeout(expired, WebhookError("network", f"{type(exc).__name__}: {exc}")) from exc
 
 
 def _or_timeout(expired: threading.Event, error: WebhookError) -> WebhookError:

@@ -65,10 +65,12 @@ def server(tmp_path_factory):
     office["db"] = home / "db.sqlite3"
     office["run"] = run
     port = free_port()
-    log = open(home / "gunicorn.log", "w")  # noqa: SIM115 — closed below
+    log = open(home / "gunicorn.log", "w")  # closed below
     process = subprocess.Popen(
-        [python, "-m", "gunicorn", "-c", "tracker/gunicorn_embedded.py"]
-        + ["-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+        [
+            *(python, "-m", "gunicorn", "-c", "tracker/gunicorn_embedded.py"),
+            *("-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"),
+        ],
         cwd=BASE_DIR,
         env=env,
         stdout=log,

@@ -236,7 +236,8 @@ TEXT_CHECKS = {
 }
 
 
-def _parse_row(number, values, columns, header, lookup, batch, actor, columns_unknown):
+# One rule per column, in the sheet's column order: split, the columns would scatter.
+def _parse_row(number, values, columns, header, lookup, batch, actor, columns_unknown):  # noqa: C901
     """ParsedRow or a list of RowError for one spreadsheet row."""
     errors = []
     cells = {name: values[col] if col < len(values) else None for col, name in columns.items()}

@@ -190,14 +190,8 @@ def problem_create(*, actor, batch: Batch, cooperating_units=(), measures=(), **
     return problem
 
 
-@transaction.atomic
-def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) -> Problem:
-    """A plain edit (PATCH). Status never changes here; the due date only before assignment."""
-    problem = (
-        Problem.objects.select_for_update(of=("self",))
-        .select_related("lead_unit")
-        .get(pk=problem_id)
-    )
+def _update_check(actor, problem: Problem, fields: dict) -> None:
+    """Refuse a plain edit before anything changes: who, which fields, which values."""
     if not may_edit_problem(actor, problem):
         if problem.status in TERMINAL_STATES or problem.status == Status.CLOSED:
             raise InvalidTransition("该问题已结束，不能修改。")
@@ -219,6 +213,17 @@ def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) 
                 {"lead_unit": ["所选单位不在您的管辖范围内。"]},
             )
     reviewers_check(problem, fields)
+
+
+@transaction.atomic
+def problem_update(*, actor, problem_id: int, cooperating_units=None, **fields) -> Problem:
+    """A plain edit (PATCH). Status never changes here; the due date only before assignment."""
+    problem = (
+        Problem.objects.select_for_update(of=("self",))
+        .select_related("lead_unit")
+        .get(pk=problem_id)
+    )
+    _update_check(actor, problem, fields)
     changes = {}
     old_due = problem.due_date
     for name, value in fields.items():

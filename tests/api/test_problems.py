@@ -136,7 +136,7 @@ def ledger_rows(cast, make_problem):
             source="audit",
             campaign=campaign,
             description="审计发现食堂问题",
-        ),  # fmt: skip
+        ),
         "closed": make_problem("closed", lead_unit=cast.unit_b, title="已销号问题"),
         "category": category,
         "campaign": campaign,

@@ -59,7 +59,7 @@ def test_it_lists_requests_newest_first_with_their_steps(cast, api, make_problem
                 "opinion": "",
                 "decided_at": None,
             },
-        ],  # fmt: skip
+        ],
         "kind": "extend",
         "requested_due_date": "2026-09-30",
         "reason": "资金未到位",

@@ -155,7 +155,7 @@ def hand_counted(cast, make_problem, _today):
 
 def test_the_totals_row_reconciles_with_a_known_ledger(cast, make_problem, _today):
     hand_counted(cast, make_problem, _today)
-    header, rows, totals, _ = sheet_rows(xlsx_for(cast.oa))
+    _header, rows, totals, _ = sheet_rows(xlsx_for(cast.oa))
     # Draft and withdrawn are not in the 台账 of counted problems.
     assert len(rows) == 9
     assert not [r for r in rows if "未计入" in r["整改状态"]]
@@ -238,7 +238,7 @@ def test_it_writes_every_column(cast, make_problem, _today):
 
 def test_the_sheet_is_set_up_for_printing(cast, make_problem):
     make_problem("in_progress")
-    header, rows, totals, ws = sheet_rows(
+    header, _rows, _totals, ws = sheet_rows(
         xlsx_for(cast.oa, params={"batch": str(cast.batch.pk), "status": ""})
     )
     assert ws["A1"].value == "县委第三轮巡察反馈问题整改台账"

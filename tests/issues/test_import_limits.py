@@ -190,7 +190,7 @@ def test_it_refuses_content_past_the_row_cap_but_not_blank_rows():
     rows = "".join(f'<row r="{n}">{text_cell(f"A{n}", f"第{n}行")}</row>' for n in range(1, 12))
     data = handmade_xlsx(sheet(rows + '<row r="40"/>'))  # no dimension; a blank row far below
     with SheetReader(io.BytesIO(data), max_rows=11) as reader:
-        assert [values for _n, values in reader.rows(first=11, columns=1)][0] == ("第11行",)
+        assert next(values for _n, values in reader.rows(first=11, columns=1)) == ("第11行",)
     with pytest.raises(InvalidInput, match="超过 10 行"):
         with SheetReader(io.BytesIO(data), max_rows=10) as reader:
             list(reader.rows(first=1, columns=1))

@@ -42,7 +42,7 @@ def snapshot():
 def refused(sql, params=()):
     """Run `sql`; it must be refused by a ledger trigger, and change nothing."""
     before = snapshot()
-    with pytest.raises(DatabaseError, match="append-only|one head"), transaction.atomic():
+    with pytest.raises(DatabaseError, match=r"append-only|one head"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
     assert snapshot() == before

@@ -7,6 +7,7 @@ goes behind the triggers' back differs per database.
 
 import datetime as dt
 import threading
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,7 +66,7 @@ def test_it_verifies_a_clean_chain_with_the_right_count(history, capsys):
 def test_it_links_every_entry_to_the_previous_one(history):
     assert [e.seq for e in history] == list(range(1, len(history) + 1))
     assert history[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(history, history[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(history))
     head = LedgerHead.objects.get()
     assert (head.seq, head.hash) == (history[-1].seq, history[-1].hash)
 
@@ -251,7 +252,7 @@ def test_it_finds_an_entry_removed_from_the_middle(history):
     result = ledger_verify()
 
     assert (result.ok, result.first_bad_seq) == (False, 5)
-    with pytest.raises(CommandError, match="seq 5\\b"):
+    with pytest.raises(CommandError, match=r"seq 5\b"):
         call_command("verify_ledger")
 
 

@@ -60,7 +60,7 @@ def run_cycle(django_capture_on_commit_callbacks):
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):  # http.server names its handlers so
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         server = self.server
@@ -127,7 +127,7 @@ def run_in_threads(n, target):
         try:
             barrier.wait(timeout=30)
             results[i] = target(i)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+        except BaseException as exc:  # reported to the test thread
             errors.append(exc)
         finally:
             connections.close_all()

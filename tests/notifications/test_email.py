@@ -100,7 +100,7 @@ def test_a_second_digest_run_the_same_day_sends_nothing(run_cycle, cast, problem
 def test_items_arriving_after_the_days_digest_wait_for_tomorrows(
     run_cycle, cast, problems, _today, django_capture_on_commit_callbacks
 ):
-    overdue, soon = problems
+    overdue, _soon = problems
     set_email(cast.admin_a, cast.head_a)
     _today.move_to(at(RUN_DAY, 8))
     run_cycle()

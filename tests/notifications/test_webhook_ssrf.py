@@ -32,7 +32,7 @@ INTERNAL = [
 
 
 class _Server(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):  # http.server names its handlers so
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.seen.append(dict(self.headers))
         behaviour = self.server.behaviour

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import urllib.parse
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -189,7 +190,7 @@ def test_a_failing_receiver_is_retried_with_backoff_and_then_marked_failed(
 
 
 def test_the_backoff_grows(cast):
-    assert all(a < b for a, b in zip(BACKOFF, BACKOFF[1:], strict=False))
+    assert all(a < b for a, b in pairwise(BACKOFF))
     assert MAX_ATTEMPTS == len(BACKOFF) + 1
 
 
