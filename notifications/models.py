@@ -57,10 +57,6 @@ class Reminder(models.Model):
         return f"{self.kind}/{self.level} {self.target} → {self.recipient_id}"
 
     @property
-    def idempotency_key(self) -> str:
-        return f"{self.target}:{self.kind}:{self.level}:{self.due_date}:{self.recipient_id}"
-
-    @property
     def event_key(self) -> str:
         """The same event for every recipient (a unit's webhook gets it once)."""
         return f"{self.target}:{self.kind}:{self.level}:{self.due_date}"

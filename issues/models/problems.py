@@ -179,7 +179,8 @@ class Problem(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # Scope filter on lists and statistics: problems led by units in a subtree.
+            # Problems led by the units of a subtree, by state: the lead-unit branch of
+            # visible_problems and the statistics' led_problems (issues/selectors/).
             models.Index(fields=["lead_unit", "status"], name="problem_lead_status"),
             # Overdue / light / ordering by deadline within a state.
             models.Index(fields=["status", "due_date"], name="problem_status_due"),

@@ -56,9 +56,6 @@ class Unit(models.Model):
                 path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
             )
 
-    def is_within(self, other: "Unit") -> bool:
-        return self.path.startswith(other.path)
-
 
 class Role(models.TextChoices):
     OFFICE_ADMIN = "office_admin", _("整改办管理员")

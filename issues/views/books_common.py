@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from issues.services.importer import may_import
@@ -28,14 +28,3 @@ def books_tabs(user) -> list[Tab]:
 
 def books_context(request, active: str, **extra) -> dict:
     return {"tabs": books_tabs(request.user), "active_tab": active, **extra}
-
-
-def optional_url(names, *args) -> str:
-    """The URL of the first name that resolves, or "" — for links to pages another part of
-    the project mounts (the API's books, the print pages), wherever it was included."""
-    for name in names:
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return ""

@@ -34,7 +34,7 @@ from issues.selectors.similar import similar_to_text
 from issues.services.categories import categories_add_missing, may_manage_categories
 from issues.services.importer import ImportRejected, may_import, problems_import
 from issues.services.org import display_name
-from issues.views.books_common import books_context, optional_url
+from issues.views.books_common import books_context
 from issues.views.forms import add_domain_errors
 
 SESSION_KEY = "pending_import"
@@ -112,7 +112,7 @@ def _page(request, *, form, status=200, **context):
             request,
             "import",
             form=form,
-            template_url=optional_url(["api:import-template", "import-template"]),
+            template_url=reverse("import-template"),
             **context,
         ),
         status=status,

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -29,7 +30,6 @@ from issues.selectors.stats import (
     stats_units,
     unit_ranking,
 )
-from issues.views.books_common import optional_url
 from issues.views.charts import Series, donut, line_chart, stacked_bars
 from issues.views.problems import FilterForm
 
@@ -133,7 +133,7 @@ def dashboard(request):
     for row in ranking:
         row["on_time_report_rate"] = report_rates.get(row["unit"]["id"])
         row["href"] = _link(params, unit=row["unit"]["id"])
-        row["report_url"] = optional_url(["print-unit-report"], row["unit"]["id"])
+        row["report_url"] = reverse("print-unit-report", args=[row["unit"]["id"]])
     overdue = list(
         problems.filter(problem_overdue_q(today))
         .select_related("lead_unit")

@@ -19,7 +19,6 @@ from issues.exceptions import DomainError
 from issues.models import Membership, Unit
 from issues.selectors.scope import scope_units, visible_memberships, visible_users
 from issues.services import org
-from issues.views.books_common import optional_url
 from issues.views.common import safe_next
 from issues.views.manage_common import (
     indented_units,
@@ -65,7 +64,7 @@ def _tree(units: list[Unit]) -> list[Unit]:
 def unit_index(request):
     units = list(managed_units(request.user).annotate(members=Count("memberships")))
     for unit in units:
-        unit.report_url = optional_url(["print-unit-report"], unit.pk)
+        unit.report_url = reverse("print-unit-report", args=[unit.pk])
     return _render(request, "issues/manage/units.html", "units", units=_tree(units))
 
 

@@ -4,6 +4,7 @@ ledger timeline, and the forms for what this user may do now."""
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from issues.models import OVERDUE_STATES, Evidence, RequestStatus, RequestType, ReviewStep
@@ -18,7 +19,6 @@ from issues.services.supervision import may_reply
 from issues.services.workdays import working_days_note
 from issues.services.workflow import allowed_actions, step_refusal
 from issues.views.actions import action_form, next_action, offered
-from issues.views.books_common import optional_url
 from issues.views.books_records import problem_books_context
 from issues.views.common import light_display
 from issues.views.failed_action import recall
@@ -180,7 +180,7 @@ def page_context(request, problem, *, forms=None, action=None, page_error=""):
         "action_forms": action_forms,
         "next_action": next_action(names),
         "page_error": page_error,
-        "closeout_print_url": optional_url(["print-closeout-form"], problem.pk),
+        "closeout_print_url": reverse("print-closeout-form", args=[problem.pk]),
         "can_edit": may_edit_problem(user, problem),
         "working_days": working_days_note(problem.due_date, problem.status in OVERDUE_STATES),
         "similar": with_measures(similar_problems(user, problem)),  # 举一反三

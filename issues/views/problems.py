@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -26,7 +27,7 @@ from issues.services.export import PROFILES
 from issues.services.problems import lead_units_for
 from issues.services.workflow import ACTIONS, allowed_actions
 from issues.views.actions import next_action, offered
-from issues.views.books_common import books_context, optional_url
+from issues.views.books_common import books_context
 from issues.views.bulk import LIST_ACTIONS
 from issues.views.choices import indented
 from issues.views.common import light_choices, light_display
@@ -162,7 +163,7 @@ def problem_index(request):
                 }
                 for key, label in EXPORT_PROFILES
             ],
-            "unit_report_url": optional_url(["print-unit-report"], int(params["unit"]))
+            "unit_report_url": reverse("print-unit-report", args=[int(params["unit"])])
             if params.get("unit", "").isdigit()
             else "",
             "can_register": lead_units_for(user).exists(),

@@ -17,7 +17,6 @@ from issues.services.workflow import perform_action
 from ledger.models import LedgerEntry
 from tests.api.conftest import assert_error
 
-pytestmark = pytest.mark.urls("tests.api.books_urlconf")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY_FIELDS = {
     "total",

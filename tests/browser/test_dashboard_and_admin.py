@@ -15,7 +15,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.api.books_urlconf"),  # the books' API and print pages
 ]
 
 TABLET = {"width": 820, "height": 1180}

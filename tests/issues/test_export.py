@@ -20,7 +20,6 @@ from issues.services import export, export_xlsx
 from issues.services.workflow import perform_action
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-pytestmark = pytest.mark.urls("tests.api.books_urlconf")
 
 SPEC_COLUMNS = [
     "序号",

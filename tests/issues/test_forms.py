@@ -14,8 +14,6 @@ from issues.models import Regulation
 from issues.services import forms
 from issues.services.workflow import perform_action
 
-pytestmark = pytest.mark.urls("tests.api.books_urlconf")
-
 
 @pytest.fixture
 def closed(cast, make_problem):

@@ -25,8 +25,6 @@ from ledger.models import LedgerEntry
 from ledger.services import ledger_verify
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.urls("tests.api.books_urlconf")
-
 HEADERS = ["序号", "问题来源", "问题类别", "问题描述", "整改措施", "牵头单位", "整改时限"]
 
 

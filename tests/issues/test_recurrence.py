@@ -3,15 +3,11 @@ the past 24 months — marked at creation and at import, counted in statistics."
 
 import datetime as dt
 
-import pytest
-
 from issues.models import Problem
 from issues.services.importer import problems_import
 from issues.services.recurrence import months_before
 from tests.conftest import SHANGHAI
 from tests.issues.test_import import xlsx
-
-pytestmark = pytest.mark.urls("tests.api.books_urlconf")
 
 TITLE = "食堂食品安全管理不规范"
 DESC = "学校食堂食品留样记录缺失，从业人员健康证过期。"

@@ -18,8 +18,6 @@ from tests.conftest import make_user
 
 from .workflow_cases import make_situation, run, snapshot
 
-pytestmark = pytest.mark.urls("tests.api.books_urlconf")
-
 
 @pytest.fixture
 def leaders(people):

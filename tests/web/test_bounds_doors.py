@@ -124,7 +124,6 @@ def test_the_import_refuses_out_of_range_dates(value):
     assert parse_due("2099-12-31") == dt.date(2099, 12, 31)
 
 
-@pytest.mark.urls("tests.api.books_urlconf")
 def test_the_import_reports_out_of_range_dates_and_control_characters_by_row(cast):
     wb = Workbook()
     ws = wb.active

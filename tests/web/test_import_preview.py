@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from issues.models import Measure, Problem
 from ledger.models import LedgerEntry
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.books_urlconf")]
+pytestmark = pytest.mark.django_db
 
 HEADERS = ["序号", "问题标题", "问题来源", "问题类别", "问题描述", "整改措施"]
 HEADERS += ["牵头单位", "配合单位", "责任领导", "整改时限"]

@@ -92,7 +92,6 @@ def test_it_has_complete_catalogues_for_both_languages():
     assert [m for m, values in chinese.items() if values != [m] * len(values)] == []
 
 
-@pytest.mark.urls("tests.api.books_urlconf")
 def test_issue_16_pages_read_in_english(cast, make_problem, web):
     """Registration, bulk actions, the review inbox, the 统计口径 and the import help."""
     make_problem()

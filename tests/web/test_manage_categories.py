@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from issues.models import Category, Problem, Role
 from tests.conftest import make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.books_urlconf")]
+pytestmark = pytest.mark.django_db
 
 URL = "/manage/categories/"
 

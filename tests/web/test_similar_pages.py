@@ -63,7 +63,6 @@ def test_it_finds_similar_problems_from_the_registration_form(cast, make_problem
     assert twin.code in text and theirs.code not in text
 
 
-@pytest.mark.urls("tests.api.books_urlconf")
 def test_it_counts_similar_problems_per_row_on_the_import_dry_run(cast, make_problem, web):
     from tests.web.test_books_pages import _xlsx
 

@@ -2,7 +2,7 @@
 
 `ACTIONS` declares every action: the states it may start from, the states it may lead to,
 who may take it and what input it needs. `perform_action` is the only code that changes a
-problem's `status`: it locks the row, re-checks state, actor and input, applies the effect,
+problem's `status` once it exists (new problems are drafts): it locks the row, re-checks state, actor and input, applies the effect,
 appends the ledger entry and announces the change after commit — all in one transaction.
 `allowed_actions` answers "what may this user do now" from the same table.
 """
@@ -67,7 +67,8 @@ def _changed_columns(ctx: Context, state_changed: bool) -> list[str]:
 
 
 def perform_action(*, problem_id: int, action: str, actor, data: dict | None = None) -> Problem:
-    """Take `action` on a problem for `actor` (None: the system). The one writer of `status`."""
+    """Take `action` on a problem for `actor` (None: the system). The only code that changes
+    `status` (problem_create and the import write new problems as drafts)."""
     spec = ACTIONS.get(action)
     if spec is None:
         raise NotFound(f"未知操作：{action}")
