@@ -51,7 +51,7 @@ def act(client_as):
     """act(user, problem, action, data) → Outcome(status, code, errors, body).
 
     Through POST /api/v1/problems/{id}/actions/{action}/, the public contract, which also
-    exercises the service layer beneath it (test_workflow_rules.py calls that directly).
+    exercises the service layer beneath it (the rule tests, test_review_chains.py and its siblings, call that directly).
     """
     if not http_endpoint_exists():  # the API is optional for the domain's own tests
         return act_service

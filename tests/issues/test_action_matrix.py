@@ -122,7 +122,7 @@ FORBIDDEN = [
     ("acknowledge", "assigned", "oa rev head_a staff_a viewer_a leader admin_b"),
     ("request_closeout", "in_progress_ready", "oa rev head_a staff_a viewer_a leader admin_b"),
     # the applicant; office roles before the unit head; someone else's unit head. (Whoever
-    # could have decided an earlier step gets 409 instead: see test_workflow_rules.py.)
+    # could have decided an earlier step gets 409 instead: see test_separation_of_duties.py.)
     ("approve_closeout", "closeout_unit_head_step", "admin_a rev oa leader staff_a head_b"),
     ("approve_closeout", "closeout_office_step", "admin_a leader viewer_a head_b rev_b"),
     ("approve_closeout", "closeout_leader_step", "leader2 admin_a staff_a viewer_a head_b"),

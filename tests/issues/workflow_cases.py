@@ -7,6 +7,7 @@ change to the code's ACTIONS table that drifts from the specification makes the 
 """
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -281,3 +282,22 @@ SITUATION_STATE = {
     "extension_longterm_office": "in_progress",
     **{s: s for s in STATES},
 }
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def refused(outcome, status, code):
+    return (outcome.status, outcome.code) == (status, code)
+
+
+def closeout_request(problem):
+    return ReviewRequest.objects.filter(problem=problem, request_type="closeout").latest("pk")
+
+
+def extension_request(problem):
+    return ReviewRequest.objects.filter(problem=problem, request_type="extension").latest("pk")
+
+
+def decisions(request):
+    return [(s.step_kind, s.decision, s.reviewer_id) for s in request.steps.order_by("position")]
