@@ -112,8 +112,23 @@ def test_pages_read_in_order_hold_every_row_once_in_the_lists_order(cast, api, m
 
 
 def test_it_caps_the_page_size(cast, api, make_problem):
-    make_problem("draft")
-    assert api(cast.oa).get("/api/v1/problems/?page_size=100000").status_code == 200
+    """SPEC §9: at most 200 a page; a larger page_size is served as 200 (README), not refused."""
+    cap = 200
+    first = make_problem("draft", measures=[])
+    # The other 200 as copies of the first, in one INSERT: the list only needs rows.
+    fields = {f.attname: getattr(first, f.attname) for f in Problem._meta.concrete_fields}
+    del fields["id"]
+    Problem.objects.bulk_create(
+        Problem(**{**fields, "code": f"{first.code}-{n}"}) for n in range(1, cap + 1)
+    )
+    for size in (cap, cap + 1, 100_000):
+        response = api(cast.oa).get(f"/api/v1/problems/?page_size={size}")
+        assert response.status_code == 200, size
+        body = response.json()
+        assert (body["count"], len(body["results"])) == (cap + 1, cap), size
+        assert "page_size=" in body["next"] and "page=2" in body["next"]
+        last = api(cast.oa).get(body["next"]).json()["results"]
+        assert len(last) == 1, size
 
 
 # --- filters -----------------------------------------------------------------------------
