@@ -1,6 +1,7 @@
 """Paging long lists without sorting wide rows: ids first, then the rows of one page."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 
 class IdsFirstPaginator(Paginator):
@@ -8,8 +9,9 @@ class IdsFirstPaginator(Paginator):
     skipping past earlier pages touch little data), then `rows_for_ids(ids)` reads the full
     rows of those ids only. Page 1 500 of 100 000 problems: 464 -> ~25 ms of SQL."""
 
-    def __init__(self, object_list, per_page, *, rows_for_ids, **kwargs):
+    def __init__(self, object_list: QuerySet, per_page, *, rows_for_ids, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
+        self.queryset = object_list
         self.rows_for_ids = rows_for_ids
 
     def page(self, number):
@@ -18,7 +20,7 @@ class IdsFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        ids = list(self.queryset.values_list("pk", flat=True)[bottom:top])
         by_id = {row.pk: row for row in self.rows_for_ids(ids)}
         # A row deleted between the two reads is left out rather than failing the page.
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+        return Page([by_id[pk] for pk in ids if pk in by_id], number, self)

@@ -5,7 +5,7 @@ import sys
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -63,7 +63,8 @@ class Pagination(PageNumberPagination):
             _positive_int(raw, self.page_query_param)  # a page past the end stays a 404
         rows_for_ids = getattr(view, "rows_for_ids", None)
         if rows_for_ids is not None:
-            self.django_paginator_class = functools.partial(
+            # DRF only calls the class with (queryset, page_size): a partial serves.
+            self.django_paginator_class = functools.partial(  # type: ignore[assignment]
                 IdsFirstPaginator, rows_for_ids=rows_for_ids
             )
         return super().paginate_queryset(queryset, request, view)
@@ -136,9 +137,9 @@ def exception_handler(exc, context):
         return Response(error_body("file_too_large", "请求内容过大。"), status=413)
     if is_database_busy(exc):
         set_rollback()
-        response = Response(error_body("service_unavailable", BUSY_DETAIL), status=503)
-        response["Retry-After"] = BUSY_RETRY_AFTER
-        return response
+        busy = Response(error_body("service_unavailable", BUSY_DETAIL), status=503)
+        busy["Retry-After"] = BUSY_RETRY_AFTER
+        return busy
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
@@ -172,6 +173,7 @@ def server_error(request):
 def database_busy(request):
     """503 for a lock error outside the API views (pages, middleware): a plain Chinese page
     that needs no database (no context processors), or the §9 shape under /api/."""
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse(error_body("service_unavailable", BUSY_DETAIL), status=503)
     else:

@@ -60,7 +60,7 @@ def broker_status() -> str:
 def healthz(request):
     checks = {"database": database_status(), "broker": broker_status()}
     healthy = all(value in ("ok", "eager") for value in checks.values())
-    body = {"status": "ok" if healthy else "error", **checks}
+    body: dict[str, object] = {"status": "ok" if healthy else "error", **checks}
     user = getattr(request, "user", None)
     if healthy and user is not None and user.is_superuser:
         # Counts only, and only for superusers: what the reminder machinery could not do.

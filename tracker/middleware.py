@@ -8,7 +8,7 @@ the language is then the one picked with the switch (set_language's cookie) or L
 """
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -54,6 +54,7 @@ class RequestBodyLimitMiddleware:
     def refuse(request, limit: int):
         mib = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
         detail = _("文件超过大小限制（%(mib)s MiB），未上传。") % {"mib": mib}
+        response: HttpResponse
         if request.path.startswith("/api/"):
             response = JsonResponse(
                 error_body("file_too_large", detail, {"file": [_("文件过大。")]}), status=413

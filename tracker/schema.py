@@ -31,7 +31,9 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="validation_error、not_found 等")
     detail = serializers.CharField(help_text="可读的说明")
-    errors = serializers.DictField(
+    # Shadows Serializer.errors on purpose: §9 names the field so, and this serializer only
+    # describes the schema; it never validates anything.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.JSONField()),
         help_text="字段名 → 消息列表（可为空）",
     )
