@@ -111,9 +111,11 @@ def home(request):
     roles = {g.role for g in access.grants}
     today = timezone.localdate()
     sections = []
-    # The desk replaces the review and overdue lists: its sign-off part is the review inbox,
-    # its problems part the overdue ones this leader answers for, not the whole county's.
+    # The desk replaces the review list (its sign-off part is the review inbox) and, unless
+    # the user also holds an office role, the scope-wide overdue list: its problems part is
+    # the overdue ones this leader answers for, not the whole county's.
     desk = leader_desk(user, today) if Role.LEADER in roles else None
+    office = access.is_superuser or bool(roles & OFFICE_ROLES)
 
     admin_units = access.unit_ids_with_role({Role.UNIT_ADMIN})
     if admin_units:
@@ -217,7 +219,7 @@ def home(request):
         section.items = list(letters[:SHOWN])
         sections.append(section)
 
-    if desk is None:
+    if desk is None or office:
         overdue = _section_problems(
             Section("overdue", _("逾期问题"), _("范围内没有逾期问题。")),
             _problems(user, problem_overdue_q(today)),

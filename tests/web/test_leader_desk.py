@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from issues.models import Membership
 from issues.selectors.leader_desk import leader_desk
 from issues.services.workflow import perform_action
 from tests.conftest import TODAY, make_user
@@ -126,6 +127,11 @@ def test_it_keeps_the_home_page_of_other_roles(cast, web, desk):
     body = web(cast.rev).get("/").content.decode()
     assert 'data-testid="leader-desk"' not in body
     assert 'id="overdue"' in body and 'id="reviews"' in body
+    # A leader who is also an office reviewer keeps the office's scope-wide overdue list.
+    Membership.objects.create(user=cast.leader, unit=cast.county, role="office_reviewer")
+    body = web(cast.leader).get("/").content.decode()
+    assert 'data-testid="leader-desk"' in body
+    assert "别人负责的逾期问题" in _section(body, "overdue")
 
 
 def test_it_reads_the_desk_in_the_same_number_of_queries_for_many_problems(
