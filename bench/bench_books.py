@@ -284,8 +284,8 @@ def _import_file(n, rng):
 def job_import(args):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from books.services.importer import problems_import
     from issues.models import Batch, Problem
-    from issues.services.importer import problems_import
 
     n = int(args.import_rows)
     content = _import_file(n, random.Random(11))

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "ledger",
     "issues",
+    "books",  # import, export, printable forms over the issues domain
     "notifications",
     "accounts",
     "devdata",  # seed_demo, generate_data; no product app imports it

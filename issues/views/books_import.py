@@ -1,6 +1,6 @@
 """导入问题清单: upload and batch → a dry run listing every bad row → confirm the real import.
 
-Both steps call issues.services.importer.problems_import, the API's service: the dry run
+Both steps call books.services.importer.problems_import, the API's service: the dry run
 writes nothing, the real import is all or nothing. Between the two steps the checked file
 waits in the default storage (where evidence lives, so every web process reads it) under a
 random name that only this user's session knows; the confirmation imports exactly the file
@@ -28,11 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from books.services.importer import ImportRejected, may_import, problems_import
 from issues.exceptions import DomainError
 from issues.models import Batch, Source
 from issues.selectors.similar import similar_to_text
 from issues.services.categories import categories_add_missing, may_manage_categories
-from issues.services.importer import ImportRejected, may_import, problems_import
 from issues.services.org import display_name
 from issues.views.books_common import books_context
 from issues.views.forms import add_domain_errors

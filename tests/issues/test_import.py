@@ -9,17 +9,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from issues.exceptions import ActionForbidden, InvalidInput
-from issues.models import Batch, Campaign, Category, Measure, Problem, Role
-from issues.selectors.scope import visible_problems
-from issues.services import export, export_xlsx, importer
-from issues.services.importer import (
+from books.services import importer
+from books.services.importer import (
     LONG_TERM,
     ImportRejected,
     parse_due,
     problems_import,
     split_measures,
 )
+from issues.exceptions import ActionForbidden, InvalidInput
+from issues.models import Batch, Campaign, Category, Measure, Problem, Role
+from issues.selectors.scope import visible_problems
+from issues.services import export, export_xlsx
 from issues.services.reports import UnsupportedFileType
 from ledger.models import LedgerEntry
 from ledger.services import ledger_verify

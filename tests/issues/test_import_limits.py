@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from books.services import xlsx_read
+from books.services.importer import ImportRejected, problems_import
+from books.services.xlsx_read import SheetReader, check_archive
 from issues.exceptions import InvalidInput
-from issues.services import xlsx_read
-from issues.services.importer import ImportRejected, problems_import
-from issues.services.xlsx_read import SheetReader, check_archive
 
 pytestmark = pytest.mark.django_db
 

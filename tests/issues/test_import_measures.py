@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
+from books.services.import_measures import split_assignment
+from books.services.import_sheet import CellError
+from books.services.importer import ImportRejected, problems_import
 from issues.models import Measure, Problem
-from issues.services.import_measures import split_assignment
-from issues.services.import_sheet import CellError
-from issues.services.importer import ImportRejected, problems_import
 from ledger.models import LedgerEntry
 from tests.issues.test_import import xlsx
 

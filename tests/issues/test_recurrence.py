@@ -3,8 +3,8 @@ the past 24 months — marked at creation and at import, counted in statistics."
 
 import datetime as dt
 
+from books.services.importer import problems_import
 from issues.models import Problem
-from issues.services.importer import problems_import
 from issues.services.recurrence import months_before
 from tests.conftest import SHANGHAI
 from tests.issues.test_import import xlsx

@@ -290,7 +290,7 @@ def test_it_checks_the_leaders_of_a_sheet_in_a_constant_number_of_queries(leader
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from issues.services.importer import import_check
+    from books.services.importer import import_check
 
     c = leaders
 

@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from books.services.importer import problems_import
 from issues.models import Problem, SupervisionAction
-from issues.services.importer import problems_import
 from issues.services.workflow import perform_action
 from notifications.models import Reminder
 from tests.conftest import TODAY

@@ -8,11 +8,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from books.services.import_sheet import parse_due
+from books.services.importer import CellError, ImportRejected, problems_import
 from issues.exceptions import InvalidInput
 from issues.models import Batch, Measure, Problem, Unit
 from issues.services.batches import batch_update
-from issues.services.import_sheet import parse_due
-from issues.services.importer import CellError, ImportRejected, problems_import
 from notifications.models import WebhookEndpoint
 
 

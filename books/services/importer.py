@@ -8,7 +8,7 @@ transaction.
 
 The writes take a bulk path that keeps problem_create's rules — the actor may register
 problems for the lead unit, the batch's default due date applies, status draft, measures of
-the lead unit or a cooperating unit named in the cell (issues.services.import_measures) — and
+the lead unit or a cooperating unit named in the cell (books.services.import_measures) — and
 its record: codes from the batch sequence (one UPDATE … last_seq + N under
 the row lock), one `create` ledger entry per problem in row order, noting the import.
 """
@@ -20,6 +20,30 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 
+from books.services.bulk import bulk_insert
+from books.services.import_measures import ParsedMeasure, parse_measures
+from books.services.import_sheet import (
+    ALIASES,
+    HEADER_FIELDS,
+    IGNORED_HEADERS,
+    LONG_TERM,
+    ORIGIN_LABELS,
+    RECTIFY_LABELS,
+    REQUIRED,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    CellError,
+    cell_text,
+    derive_title,
+    import_template_xlsx,
+    normalise_header,
+    parse_amount,
+    parse_choice,
+    parse_due,
+    split_measures,
+    split_names,
+)
+from books.services.xlsx_read import SheetReader
 from issues.bounds import validate_line, validate_text
 from issues.exceptions import ActionForbidden, InvalidInput
 from issues.models import (
@@ -41,34 +65,10 @@ from issues.selectors.scope import (
     visible_campaigns,
     visible_users,
 )
-from issues.services.bulk import bulk_insert
-from issues.services.import_measures import ParsedMeasure, parse_measures
-from issues.services.import_sheet import (
-    ALIASES,
-    HEADER_FIELDS,
-    IGNORED_HEADERS,
-    LONG_TERM,
-    ORIGIN_LABELS,
-    RECTIFY_LABELS,
-    REQUIRED,
-    SEVERITY_LABELS,
-    SOURCE_LABELS,
-    CellError,
-    cell_text,
-    derive_title,
-    import_template_xlsx,
-    normalise_header,
-    parse_amount,
-    parse_choice,
-    parse_due,
-    split_measures,
-    split_names,
-)
 from issues.services.problems import may_create_problem
 from issues.services.recurrence import recurrences
 from issues.services.reports import FileTooLarge, UnsupportedFileType, check_upload
 from issues.services.workdays import batch_default_due
-from issues.services.xlsx_read import SheetReader
 from ledger.services import ledger_append_many
 
 HEADER_SEARCH_ROWS = 6  # a title, a note line or two, then the header
@@ -367,7 +367,7 @@ def _parse_row(number, values, columns, header, lookup, batch, actor, columns_un
 
 def import_check(*, actor, batch: Batch, upload) -> tuple[list[ParsedRow], list[RowError]]:
     """Read and check every row; nothing is written. The sheet is read lazily, only up to
-    the last column with a header (issues.services.xlsx_read bounds what a file can cost)."""
+    the last column with a header (books.services.xlsx_read bounds what a file can cost)."""
     with SheetReader(upload, max_rows=MAX_ROWS) as sheet:
         return _check_rows(sheet, actor=actor, batch=batch)
 

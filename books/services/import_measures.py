@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from issues.services.import_sheet import LONG_TERM, CellError, parse_due, split_measures
+from books.services.import_sheet import LONG_TERM, CellError, parse_due, split_measures
 
 # key in the bracket → what it sets
 KEYS = {"责任单位": "unit", "责任人": "owner", "完成时限": "due"}  # no bare 单位: （单位：万元）
