@@ -136,7 +136,8 @@ def cpu_seconds() -> float:
 
 
 def _export(user, problems):
-    from issues.services import export, export_xlsx
+    from books.services import export
+    from books.services.export import xlsx as export_xlsx
 
     meta, rows = export.ledger_export_prepare(
         user=user,
@@ -193,8 +194,8 @@ def job_baseline(args):
     """openpyxl alone: the export's rows, fetched beforehand, appended as plain values."""
     from openpyxl import Workbook
 
+    from books.services import export
     from issues.selectors.scope import visible_problems
-    from issues.services import export
 
     user = office_admin()
     meta, qs = export.ledger_export_prepare(

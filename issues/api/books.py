@@ -17,12 +17,14 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from books.services import export
+from books.services.export import xlsx as export_xlsx
 from books.services.importer import ImportRejected, import_template_xlsx, problems_import
 from issues.api.filters import ProblemFilter, StrictFilterBackend
 from issues.models import Batch, Problem
 from issues.selectors.deadlines import annotate_deadlines
 from issues.selectors.scope import visible_problems
-from issues.services import export, export_xlsx, forms
+from issues.services import forms
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -6,6 +6,7 @@ campaign, as far as the caller sees. Rendering to Word is issues/services/docx_r
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from books.services.export import due_text
 from issues.exceptions import NotFound
 from issues.models import Batch, Measure, RectifyType
 from issues.selectors.books import unit_problems, visible_unit
@@ -13,7 +14,6 @@ from issues.selectors.deadlines import Light, annotate_deadlines
 from issues.selectors.scope import visible_campaigns, visible_problems
 from issues.selectors.stats import COUNTED, stats_summary
 from issues.services import docx_render
-from issues.services.export import due_text
 from ledger.checkpoints import print_verification
 
 # 县级领导班子: problems led by a root unit (the county's own leadership); every unit below it

@@ -13,6 +13,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from books.services.export import due_text, status_text
+from books.services.export.xlsx import xlsx_text
 from issues.exceptions import NotFound
 from issues.models import Evidence, Measure, RequestType, ReviewRequest
 from issues.selectors.books import unit_problems, visible_regulations, visible_unit
@@ -26,8 +28,6 @@ from issues.selectors.stats import (
     STATS_BASIS,
     stats_summary,
 )
-from issues.services.export import due_text, status_text
-from issues.services.export_xlsx import xlsx_text
 from issues.services.org import display_name
 from ledger.checkpoints import print_verification
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from books.services.export import PROFILES
 from issues.api.filters import ProblemFilter
 from issues.bounds import validate_date
 from issues.models import Batch, Category, Source, Status
@@ -23,7 +24,6 @@ from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
 from issues.services.bulk_actions import MAX_BULK
-from issues.services.export import PROFILES
 from issues.services.problems import lead_units_for
 from issues.services.workflow import ACTIONS, allowed_actions
 from issues.views.actions import next_action, offered
@@ -33,7 +33,7 @@ from issues.views.choices import indented
 from issues.views.common import light_choices, light_display
 
 PAGE_SIZE = 50
-# The export's named column profiles (issues.services.export.PROFILES) offered beside the default.
+# The export's named column profiles (books.services.export.PROFILES) offered beside the default.
 EXPORT_PROFILES = [(p.key, p.label) for p in PROFILES.values() if p.key != "default"]
 EXPORT_PATHS = {"xlsx": "/api/v1/exports/ledger.xlsx", "csv": "/api/v1/exports/ledger.csv"}
 SORTS = [

@@ -13,10 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from books.services import export
+from books.services.export import xlsx as export_xlsx
 from issues.models import Category, Regulation
 from issues.selectors.deadlines import annotate_deadlines
 from issues.selectors.scope import visible_problems
-from issues.services import export, export_xlsx
 from issues.services.workflow import perform_action
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

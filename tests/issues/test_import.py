@@ -9,7 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from books.services import importer
+from books.services import export, importer
+from books.services.export import xlsx as export_xlsx
 from books.services.importer import (
     LONG_TERM,
     ImportRejected,
@@ -20,7 +21,6 @@ from books.services.importer import (
 from issues.exceptions import ActionForbidden, InvalidInput
 from issues.models import Batch, Campaign, Category, Measure, Problem, Role
 from issues.selectors.scope import visible_problems
-from issues.services import export, export_xlsx
 from issues.services.reports import UnsupportedFileType
 from ledger.models import LedgerEntry
 from ledger.services import ledger_verify

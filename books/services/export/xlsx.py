@@ -18,8 +18,9 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from books.services.export.meta import LedgerExport, totals_text
+from books.services.export.rows import iter_rows
 from issues.models import Problem
-from issues.services.export import LedgerExport, iter_rows, totals_text
 
 EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
 # Characters XML 1.0 (and so .xlsx) cannot hold; openpyxl refuses them.
