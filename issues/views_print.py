@@ -9,8 +9,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from books.services.print_forms import closeout_form_data, unit_report_data
 from issues.exceptions import NotFound
-from issues.services.forms import closeout_form_data, unit_report_data
 
 
 @login_required

@@ -17,14 +17,13 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from books.services import export
+from books.services import export, print_forms
 from books.services.export import xlsx as export_xlsx
 from books.services.importer import ImportRejected, import_template_xlsx, problems_import
 from issues.api.filters import ProblemFilter, StrictFilterBackend
 from issues.models import Batch, Problem
 from issues.selectors.deadlines import annotate_deadlines
 from issues.selectors.scope import visible_problems
-from issues.services import forms
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -203,8 +202,8 @@ class CloseoutFormXlsxView(generics.GenericAPIView):
     content_negotiation_class = IgnoreAcceptHeader
 
     def get(self, request, pk):
-        data = forms.closeout_form_data(user=request.user, problem_id=pk)
-        response = HttpResponse(forms.closeout_form_xlsx(data), content_type=XLSX)
+        data = print_forms.closeout_form_data(user=request.user, problem_id=pk)
+        response = HttpResponse(print_forms.closeout_form_xlsx(data), content_type=XLSX)
         return attachment(response, f"销号申请单_{data['problem'].code}.xlsx")
 
 
@@ -215,6 +214,6 @@ class UnitReportXlsxView(generics.GenericAPIView):
     content_negotiation_class = IgnoreAcceptHeader
 
     def get(self, request, pk):
-        data = forms.unit_report_data(user=request.user, unit_id=pk)
-        response = HttpResponse(forms.unit_report_xlsx(data), content_type=XLSX)
+        data = print_forms.unit_report_data(user=request.user, unit_id=pk)
+        response = HttpResponse(print_forms.unit_report_xlsx(data), content_type=XLSX)
         return attachment(response, f"{data['title']}.xlsx")

@@ -5,8 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
+from books.services import documents, print_forms
 from issues.api.books import IgnoreAcceptHeader, attachment
-from issues.services import documents, forms
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ID_BOUND = 2**31 - 1
@@ -51,6 +51,6 @@ class CloseoutFormDocxView(generics.GenericAPIView):
     content_negotiation_class = IgnoreAcceptHeader
 
     def get(self, request, pk):
-        data = forms.closeout_form_data(user=request.user, problem_id=pk)
+        data = print_forms.closeout_form_data(user=request.user, problem_id=pk)
         response = HttpResponse(documents.closeout_form_docx(data), content_type=DOCX)
         return attachment(response, f"销号申请单_{data['problem'].code}.docx")

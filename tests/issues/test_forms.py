@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from books.services import print_forms
 from issues.exceptions import NotFound
 from issues.models import Regulation
-from issues.services import forms
 from issues.services.workflow import perform_action
 
 
@@ -96,10 +96,10 @@ def test_the_closeout_form_as_xlsx(cast, closed, api):
 
 def test_a_problem_without_a_request_prints_a_blank_form(cast, make_problem):
     problem = make_problem("in_progress")
-    data = forms.closeout_form_data(user=cast.admin_a, problem_id=problem.pk)
+    data = print_forms.closeout_form_data(user=cast.admin_a, problem_id=problem.pk)
     assert data["request"] is None and data["steps"] == []
     assert page(cast.admin_a, f"/print/problems/{problem.pk}/closeout/").status_code == 200
-    forms.closeout_form_xlsx(data)  # renders without a request
+    print_forms.closeout_form_xlsx(data)  # renders without a request
 
 
 def test_forms_are_scope_checked(cast, closed, api):
@@ -111,7 +111,7 @@ def test_forms_are_scope_checked(cast, closed, api):
     )
     assert api(cast.admin_b).get(f"/api/v1/units/{cast.unit_a.pk}/report.xlsx").status_code == 404
     with pytest.raises(NotFound):
-        forms.unit_report_data(user=cast.outsider, unit_id=cast.unit_a.pk)
+        print_forms.unit_report_data(user=cast.outsider, unit_id=cast.unit_a.pk)
     # Pages need a session.
     assert Client().get(f"/print/problems/{closed.pk}/closeout/").status_code == 302
 
@@ -131,7 +131,7 @@ def test_the_unit_report_counts_buckets_rates_and_regulations(cast, make_problem
     from zoneinfo import ZoneInfo
 
     _today.move_to(dt.datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    data = forms.unit_report_data(user=cast.oa, unit_id=cast.unit_a.pk)
+    data = print_forms.unit_report_data(user=cast.oa, unit_id=cast.unit_a.pk)
     summary = data["summary"]
     assert (
         summary["total"],
@@ -154,6 +154,6 @@ def test_the_unit_report_counts_buckets_rates_and_regulations(cast, make_problem
     assert "村务公开制度" in html and "卫健制度" not in html
     assert "@page" in html
 
-    ws = load_workbook(io.BytesIO(forms.unit_report_xlsx(data))).active
+    ws = load_workbook(io.BytesIO(print_forms.unit_report_xlsx(data))).active
     texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "教育局整改情况报告" in texts and "逾期问题（1 项）" in texts and "村务公开制度" in texts

@@ -7,9 +7,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from books.services.print_forms import unit_report_data
 from issues.selectors.scope import visible_problems
 from issues.selectors.stats import STATS_BASIS, cooperating_count, led_problems, stats_summary
-from issues.services.forms import unit_report_data
 
 KEYS = ("total", "completed", "in_progress", "long_term", "overdue", "completion_rate")
 

@@ -1,11 +1,12 @@
 """The 整改情况报告 a county office sends its superiors (SPEC §12): the figures a county report
 states — 梳理问题X条，制定整改措施X条… — counted from the ledger, for a batch, a unit or a
-campaign, as far as the caller sees. Rendering to Word is issues/services/docx_render.py.
+campaign, as far as the caller sees. Rendering to Word is books/services/docx_render.py.
 """
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from books.services import docx_render
 from books.services.export import due_text
 from issues.exceptions import NotFound
 from issues.models import Batch, Measure, RectifyType
@@ -13,7 +14,6 @@ from issues.selectors.books import unit_problems, visible_unit
 from issues.selectors.deadlines import Light, annotate_deadlines
 from issues.selectors.scope import visible_campaigns, visible_problems
 from issues.selectors.stats import COUNTED, stats_summary
-from issues.services import docx_render
 from ledger.checkpoints import print_verification
 
 # 县级领导班子: problems led by a root unit (the county's own leadership); every unit below it
@@ -182,7 +182,7 @@ def rectification_report_docx(data: dict) -> bytes:
 
 
 def closeout_form_docx(data: dict) -> bytes:
-    """The 销号申请单 (issues/services/forms.py closeout_form_data) as Word, with signatures."""
+    """The 销号申请单 (books/services/print_forms/data.py closeout_form_data) as Word, with signatures."""
     values = {label: value for label, value in data["fields"] + data["texts"]}
     values["台账校验码"] = data["verification_code"]
     template = docx_render.office_template("closeout-form.docx")
