@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/", include("issues.api.urls")),
     path("api/v1/", include("notifications.urls")),
-    path("api/v1/", include("issues.api.books_urls")),
+    path("api/v1/", include("books.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),

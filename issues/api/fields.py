@@ -60,3 +60,9 @@ class CategoryField(serializers.PrimaryKeyRelatedField):
         if not category.is_active and getattr(instance, "category_id", None) != category.pk:
             self.fail("inactive", name=category.name)
         return category
+
+
+# A unit in an answer: its id and name (statistics, reporting).
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from issues.api.books import XLSX, IgnoreAcceptHeader, attachment
-from issues.api.books_stats import UnitRefSerializer
+from issues.api.fields import UnitRefSerializer
+from issues.api.files import XLSX, IgnoreAcceptHeader, attachment
 from issues.exceptions import NotFound
 from issues.models import ReportPeriod, Unit
 from issues.selectors.reporting import STATUS_LABELS, period_board, report_periods, task_status

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
 from books.services import documents, print_forms
-from issues.api.books import IgnoreAcceptHeader, attachment
+from issues.api.files import IgnoreAcceptHeader, attachment
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ID_BOUND = 2**31 - 1

@@ -6,7 +6,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from issues.api.books import FilteredProblemsMixin
+from books.api.sheets import FilteredProblemsMixin
+from issues.api.fields import UnitRefSerializer
 from issues.selectors.reporting import on_time_report_rate, on_time_report_rates
 from issues.selectors.scope import scope_units
 from issues.selectors.stats import (
@@ -40,11 +41,6 @@ class SummaryWithReportsSerializer(SummarySerializer):
     on_time_report_rate = serializers.FloatField(
         allow_null=True, help_text="按时报送率（%）：按时报送 ÷ 应报送；无应报送时为 null"
     )
-
-
-class UnitRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class UnitStatsSerializer(SummarySerializer):

@@ -8,40 +8,21 @@ the problem list's own FilterSet, then hands over to one service.
 import itertools
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from books.services import export, print_forms
 from books.services.export import xlsx as export_xlsx
 from books.services.importer import ImportRejected, import_template_xlsx, problems_import
+from issues.api.files import XLSX, IgnoreAcceptHeader, attachment
 from issues.api.filters import ProblemFilter, StrictFilterBackend
 from issues.models import Batch, Problem
 from issues.selectors.deadlines import annotate_deadlines
 from issues.selectors.scope import visible_problems
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class IgnoreAcceptHeader(BaseContentNegotiation):
-    """File answers are what they are, whatever the client says it accepts."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-def attachment(response, filename: str):
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class FilteredProblemsMixin:
