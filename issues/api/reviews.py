@@ -71,9 +71,11 @@ class ProblemRequestListView(ProblemChildMixin, generics.ListAPIView):
 
 
 class PendingReviewSerializer(serializers.Serializer):
-    request_id = serializers.IntegerField()
+    """A row of `pending_reviews`: a request annotated with its current step's kind."""
+
+    request_id = serializers.IntegerField(source="pk")
     request_type = serializers.ChoiceField(choices=RequestType.choices)
-    problem = serializers.IntegerField()
+    problem = serializers.IntegerField(source="problem_id")
     step_kind = serializers.CharField()
 
 
@@ -86,4 +88,4 @@ class PendingReviewListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return ReviewRequest.objects.none()
-        return pending_reviews(self.request.user)
+        return pending_reviews(self.request.user).only("id", "request_type", "problem_id")

@@ -20,7 +20,6 @@ from django.utils import timezone
 from issues.models import (
     ACTIVE_STATES,
     Problem,
-    ReviewRequest,
     StepKind,
     SupervisionAction,
     SupervisionLevel,
@@ -58,20 +57,14 @@ def leader_problems(user) -> QuerySet[Problem]:
 
 
 def _signoff(user, desk: LeaderDesk) -> None:
-    inbox = pending_reviews(user)
-    desk.signoff_count = len(inbox)
-    for pending in inbox:
-        kind = pending.request_type
-        desk.signoff_by_type[kind] = desk.signoff_by_type.get(kind, 0) + 1
-    shown = inbox[:SHOWN]
-    by_id = ReviewRequest.objects.select_related("problem__lead_unit", "applicant").in_bulk(
-        [p.request_id for p in shown]
+    inbox = pending_reviews(user)  # decided in SQL: counted and sliced there
+    desk.signoff_by_type = dict(
+        inbox.order_by().values_list("request_type").annotate(n=Count("pk"))
     )
-    for pending in shown:
-        request = by_id.get(pending.request_id)
-        if request is not None:
-            request.step_label = StepKind(pending.step_kind).label
-            desk.signoff.append(request)
+    desk.signoff_count = sum(desk.signoff_by_type.values())
+    desk.signoff = list(inbox.select_related("problem__lead_unit", "applicant")[:SHOWN])
+    for request in desk.signoff:
+        request.step_label = StepKind(request.step_kind).label
 
 
 def _problems(user, today: dt.date, desk: LeaderDesk) -> None:

@@ -1,67 +1,82 @@
-"""The review inbox: the close-out and extension steps a user may decide now."""
+"""The review inbox: the close-out and extension steps a user may decide now.
 
-from dataclasses import dataclass
+`pending_reviews(user)` decides in SQL what `issues.services.workflow.decidable_step` decides
+for one request in Python (the approve/reject actions' rule, rules.step_check):
 
-from django.db.models import Exists, OuterRef, Q
+  - the request is pending and has an undecided step; its current step is the undecided step
+    with the lowest position;
+  - the user is not the applicant and decided no step of this request (separation of duties);
+  - the user may decide the current step's kind (rules.may_decide_kind): `unit_head` — a
+    unit_head membership at exactly the lead unit; `office` — an office_admin or
+    office_reviewer membership whose scope holds the lead unit; `leader` — the problem's named
+    responsible leader, active, holding a leader membership whose scope holds the lead unit
+    (selectors/leaders.py); a superuser any kind;
+  - and the problem is visible to the user.
+
+tests/issues/test_pending_reviews_sql.py compares the two rules over a grid of users and
+requests, so a divergence fails.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from issues.models import OFFICE_ROLES, RequestStatus, ReviewRequest, ReviewStep, Role, StepKind
 from issues.selectors.scope import access_for, scope_units_for_roles, visible_problems
-from issues.services.workflow import decidable_step
+
+# The current step of a request: its first undecided step.
+_CURRENT = ReviewStep.objects.filter(request_id=OuterRef("pk"), decision="").order_by("position")
 
 
-@dataclass(frozen=True)
-class PendingReview:
-    request_id: int
-    request_type: str
-    problem: int
-    step_kind: str
-
-
-def _undecided(kind) -> Exists:
-    return Exists(ReviewStep.objects.filter(request_id=OuterRef("pk"), step_kind=kind, decision=""))
-
-
-def _candidates_q(user) -> Q:
-    """Requests with an undecided step of a kind the user could decide at all: SQL narrows the
-    set, `decidable_step` then applies the exact rule (chain order, separation of duties)."""
+def _may_decide_current_q(user) -> Q | None:
+    """Who decides which kind (rules.may_decide_kind) over the annotated `step_kind`; None:
+    this user decides no kind at all."""
     access = access_for(user)
-    if access.sees_everything:
-        return Q()
-    q = Q(_undecided(StepKind.LEADER), problem__responsible_leader_id=user.pk)
+    if access.is_superuser:
+        return Q(step_kind__isnull=False)
+    parts = []
     head_units = access.unit_ids_with_role({Role.UNIT_HEAD})
     if head_units:
-        q |= Q(_undecided(StepKind.UNIT_HEAD), problem__lead_unit_id__in=head_units)
+        parts.append(Q(step_kind=StepKind.UNIT_HEAD, problem__lead_unit_id__in=sorted(head_units)))
     if access.unit_ids_with_role(OFFICE_ROLES):
-        office_units = scope_units_for_roles(user, OFFICE_ROLES).values("pk")
-        q |= Q(_undecided(StepKind.OFFICE), problem__lead_unit_id__in=office_units)
+        units = scope_units_for_roles(user, OFFICE_ROLES).values("pk")
+        parts.append(Q(step_kind=StepKind.OFFICE, problem__lead_unit_id__in=units))
+    if user.is_active and access.unit_ids_with_role({Role.LEADER}):
+        units = scope_units_for_roles(user, {Role.LEADER}).values("pk")
+        parts.append(
+            Q(
+                step_kind=StepKind.LEADER,
+                problem__responsible_leader_id=user.pk,
+                problem__lead_unit_id__in=units,
+            )
+        )
+    if not parts:
+        return None
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
     return q
 
 
-def pending_reviews(user) -> list[PendingReview]:
-    """Oldest request first. Three queries, whatever the number of requests."""
-    requests = (
-        ReviewRequest.objects.filter(
-            _candidates_q(user),
-            status=RequestStatus.PENDING,
-            problem__in=visible_problems(user),
-        )
-        .select_related("problem__lead_unit")
-        .prefetch_related("steps")
-        .order_by("created_at", "id")
+def pending_reviews(user) -> QuerySet[ReviewRequest]:
+    """The requests whose current step `user` may decide now, oldest first, each annotated
+    with `step_kind` (the current step's kind). A queryset: callers count and slice it in SQL,
+    one query each whatever the number of requests."""
+    requests = ReviewRequest.objects.annotate(step_kind=Subquery(_CURRENT.values("step_kind")[:1]))
+    if user is None or not user.is_authenticated:
+        return requests.none()
+    may_decide = _may_decide_current_q(user)
+    if may_decide is None:
+        return requests.none()
+    signed = ReviewStep.objects.filter(request_id=OuterRef("pk"), reviewer_id=user.pk).exclude(
+        decision=""
     )
-    inbox = []
-    for request in requests:
-        step = decidable_step(request, user)
-        if step is not None:
-            inbox.append(
-                PendingReview(
-                    request_id=request.pk,
-                    request_type=request.request_type,
-                    problem=request.problem_id,
-                    step_kind=step.step_kind,
-                )
-            )
-    return inbox
+    requests = (
+        requests.filter(may_decide, status=RequestStatus.PENDING)
+        .exclude(applicant_id=user.pk)
+        .exclude(Exists(signed))
+    )
+    if not access_for(user).covers_every_unit:
+        requests = requests.filter(problem__in=visible_problems(user).values("pk"))
+    return requests.order_by("created_at", "id")
 
 
 DECIDED_SHOWN = 20

@@ -73,19 +73,19 @@ def _section_problems(section, qs):
 
 
 def _reviews(user):
+    """The review inbox's first items and its count: two queries, decided in SQL."""
     inbox = pending_reviews(user)
-    requests = ReviewRequest.objects.filter(pk__in=[r.request_id for r in inbox]).select_related(
-        "problem__lead_unit", "applicant"
+    section = Section(
+        "reviews",
+        _("待我审核的申请"),
+        _("没有需要您审核的销号或延期申请。"),
+        count=inbox.count(),
+        more_url="/reviews/",
     )
-    by_id = {r.pk: r for r in requests}
-    items = []
-    for pending in inbox:
-        request = by_id.get(pending.request_id)
-        if request is None:
-            continue
-        request.step_label = StepKind(pending.step_kind).label
-        items.append(request)
-    return items
+    section.items = list(inbox.select_related("problem__lead_unit", "applicant")[:SHOWN])
+    for request in section.items:
+        request.step_label = StepKind(request.step_kind).label
+    return section
 
 
 def _rework(user, unit_ids):
@@ -151,17 +151,7 @@ def home(request):
         sections.append(section)
 
     if desk is None and (access.is_superuser or roles & REVIEW_ROLES):
-        items = _reviews(user)
-        sections.append(
-            Section(
-                "reviews",
-                _("待我审核的申请"),
-                _("没有需要您审核的销号或延期申请。"),
-                items=items[:SHOWN],
-                count=len(items),
-                more_url="/reviews/",
-            )
-        )
+        sections.append(_reviews(user))
 
     unit_ids = access.unit_ids_with_role(UNIT_ROLES)
     if unit_ids:

@@ -2,17 +2,18 @@
 needs on one screen — the request, its self-check and evidence, the problem's key fields,
 earlier opinions — and approve / reject in place.
 
-The inbox is issues.selectors.reviews.pending_reviews (the API's /reviews/pending/), and the
-buttons are the workflow's allowed_actions, so the page offers exactly what the API allows.
+The inbox is issues.selectors.reviews.pending_reviews (the API's /reviews/pending/), a page of
+PAGE_SIZE at a time (oldest first), and the buttons are the workflow's allowed_actions, so the page offers exactly what the API allows.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from issues.models import Evidence, RequestType, ReviewRequest, ReviewStep, StepKind
+from issues.models import Evidence, RequestType, ReviewStep, StepKind
 from issues.selectors.deadlines import measure_is_overdue
 from issues.selectors.problems import problem_list
 from issues.selectors.reviews import decided_steps, pending_reviews
@@ -20,6 +21,8 @@ from issues.services.workflow import allowed_actions
 from issues.views.actions import SELF_CHECK_LABELS, action_form
 from issues.views.common import light_display
 from issues.views.failed_action import recall
+
+PAGE_SIZE = 20  # requests per inbox page
 
 DECISIONS = {
     RequestType.CLOSEOUT: ("approve_closeout", "reject_closeout"),
@@ -30,20 +33,21 @@ DECISIONS = {
 def render_reviews(request, *, status=200, failed=None):
     """`failed` = (problem id, action, posted values, DomainError) re-fills one form."""
     user = request.user
-    inbox = pending_reviews(user)
-    problem_ids = {r.problem for r in inbox}
+    steps = ReviewStep.objects.select_related("reviewer").order_by("position")
+    inbox = (
+        pending_reviews(user)
+        .select_related("applicant")
+        .prefetch_related(Prefetch("steps", queryset=steps), "evidence")
+    )
+    # One page at a time, counted and sliced in SQL: a county office may have thousands.
+    page = Paginator(inbox, PAGE_SIZE).get_page(request.GET.get("page"))
+    reviews = list(page.object_list)
+    problem_ids = {r.problem_id for r in reviews}
     problems = {
         p.pk: p
         for p in problem_list(user)
         .filter(pk__in=problem_ids)
         .select_related("responsible_leader", "category")
-    }
-    steps = ReviewStep.objects.select_related("reviewer").order_by("position")
-    requests = {
-        r.pk: r
-        for r in ReviewRequest.objects.filter(pk__in=[i.request_id for i in inbox])
-        .select_related("applicant")
-        .prefetch_related(Prefetch("steps", queryset=steps), "evidence")
     }
     evidence = {}
     for e in Evidence.objects.filter(problem_id__in=problem_ids).select_related("uploaded_by"):
@@ -51,9 +55,9 @@ def render_reviews(request, *, status=200, failed=None):
 
     page_error = ""
     items = []
-    for pending in inbox:
-        problem, review = problems.get(pending.problem), requests.get(pending.request_id)
-        if problem is None or review is None:
+    for review in reviews:
+        problem = problems.get(review.problem_id)
+        if problem is None:
             continue
         problem.light_info = light_display(problem.light)
         measures = list(problem.measures.all())
@@ -88,7 +92,7 @@ def render_reviews(request, *, status=200, failed=None):
                 "prefix": f"r{review.pk}",
                 "request": review,
                 "problem": problem,
-                "step_label": StepKind(pending.step_kind).label,
+                "step_label": StepKind(review.step_kind).label,
                 "measures": measures,
                 "evidence": files,
                 "self_check": _self_check(review),
@@ -106,6 +110,7 @@ def render_reviews(request, *, status=200, failed=None):
         "issues/reviews.html",
         {
             "items": items,
+            "page": page,
             "page_error": page_error,
             "review_url": reverse("web:reviews"),
             "can_bulk": any(i["approve"] for i in items),
