@@ -21,6 +21,11 @@ class IdsFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(self.queryset.values_list("pk", flat=True)[bottom:top])
-        by_id = {row.pk: row for row in self.rows_for_ids(ids)}
+        # Rows are model instances or, for the API's list, JSON-ready dicts.
+        by_id = {_row_id(row): row for row in self.rows_for_ids(ids)}
         # A row deleted between the two reads is left out rather than failing the page.
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+
+def _row_id(row):
+    return row["id"] if isinstance(row, dict) else row.pk

@@ -11,6 +11,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from issues.api.filters import ProblemFilter
+from issues.api.problem_rows import problem_rows_json
 from issues.api.problem_serializers import (
     MeasureSerializer,
     MeasureUpdateSerializer,
@@ -19,7 +20,7 @@ from issues.api.problem_serializers import (
     ProblemWriteSerializer,
 )
 from issues.models import Problem
-from issues.selectors.problems import measure_list, problem_list, problem_rows_by_id
+from issues.selectors.problems import measure_list, problem_list
 from issues.selectors.scope import visible_problems
 from issues.selectors.similar import similar_problems
 from issues.services.problems import measure_create, measure_update, problem_create, problem_update
@@ -34,7 +35,7 @@ class ProblemViewMixin:
 
     def problem_response(self, problem_id, status_code=status.HTTP_200_OK):
         """The problem re-read as lists show it, so light and allowed actions are fresh."""
-        problem = get_object_or_404(self.get_queryset(), pk=problem_id)
+        problem = get_object_or_404(problem_list(self.request.user), pk=problem_id)
         context = self.get_serializer_context()
         return Response(ProblemSerializer(problem, context=context).data, status=status_code)
 
@@ -44,9 +45,22 @@ class ProblemListView(ProblemViewMixin, generics.ListCreateAPIView):
     serializer_class = ProblemSerializer
     filterset_class = ProblemFilter
 
+    def get_queryset(self):
+        """Scope only: filters, the count and the page's ids need no annotation (ordering by
+        light adds its own); the page's rows are read afterwards by rows_for_ids."""
+        if getattr(self, "swagger_fake_view", False):
+            return Problem.objects.none()
+        return visible_problems(self.request.user)
+
     def rows_for_ids(self, ids):
-        """A page's rows, read by id once the filtered list has picked them (in scope)."""
-        return problem_rows_by_id(ids)
+        """A page's rows, read by id once the filtered list has picked them (in scope), as
+        plain values written straight into the JSON (issues/api/problem_rows.py)."""
+        return problem_rows_json(ids, self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """The page's rows are already the JSON: ProblemSerializer is the schema only here."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(page)
 
     def create(self, request, *args, **kwargs):
         serializer = ProblemWriteSerializer(

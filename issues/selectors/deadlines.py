@@ -137,10 +137,17 @@ def annotate_measure_deadlines(queryset: QuerySet[Measure], today: dt.date | Non
 
 def measure_is_overdue(measure: Measure, problem_status: str, today: dt.date | None = None) -> bool:
     """The same rule for one measure already in memory (e.g. a prefetched list)."""
+    return measure_values_overdue(measure.status, measure.due_date, problem_status, today)
+
+
+def measure_values_overdue(
+    status: str, due_date: dt.date | None, problem_status: str, today: dt.date | None = None
+) -> bool:
+    """The same rule over plain values (the problem list's rows)."""
     today = today or timezone.localdate()
     return (
-        measure.status in OPEN_MEASURE
+        status in OPEN_MEASURE
         and problem_status in ACTIVE_STATES
-        and measure.due_date is not None
-        and measure.due_date < today
+        and due_date is not None
+        and due_date < today
     )

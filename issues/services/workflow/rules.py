@@ -99,6 +99,13 @@ def pending_request(problem, request_type) -> ReviewRequest | None:
     return None
 
 
+def request_steps(request: ReviewRequest) -> list:
+    """A request's steps by position: `request.step_list` when the caller read them as plain
+    rows (the problem list, issues/api/problem_rows.py), else its (prefetched) steps."""
+    steps = getattr(request, "step_list", None)
+    return list(request.steps.all()) if steps is None else steps
+
+
 # --- who may decide a review step ------------------------------------------------------------
 
 
@@ -126,7 +133,7 @@ def step_check(ctx: Context, request: ReviewRequest):
     (a double submit) — gets 409, not 403: exactly one of two concurrent actions wins.
     """
     user = ctx.actor
-    steps = list(request.steps.all())
+    steps = request_steps(request)
     current = next((s for s in steps if s.decision == ""), None)
     if current is None:
         raise InvalidTransition("该申请已无待审核环节。")
@@ -167,7 +174,7 @@ def actor_check(spec: ActionSpec, ctx: Context):
         if who is Who.APPLICANT:
             request = ctx.pending(spec.needs)
             if request is not None and request.applicant_id == ctx.user.pk:
-                if any(s.decision for s in request.steps.all()):
+                if any(s.decision for s in request_steps(request)):
                     raise InvalidTransition("审核已开始，不能撤回。")
                 return None
         if who is Who.STEP_REVIEWER:

@@ -1,0 +1,117 @@
+"""Issue 14 item 1: GET /api/v1/problems/ builds its rows from plain values
+(issues/api/problem_rows.py); each row must be byte for byte what ProblemSerializer makes of the
+same problem read as a model instance — fields, their order and types, the measures, the
+cooperating units, and `allowed_actions` for every kind of user and review situation."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIRequestFactory
+
+from issues.api.problem_serializers import ProblemSerializer
+from issues.models import Unit
+from issues.selectors.problems import problem_list
+from issues.services.workflow import perform_action
+from tests.conftest import make_user
+from tracker.renderers import OrjsonRenderer
+
+pytestmark = pytest.mark.django_db
+
+STATES = (
+    "draft",
+    "list_review",
+    "assigned",
+    "in_progress",
+    "closeout_review",
+    "closed",
+    "long_term",
+    "routine",
+    "withdrawn",
+)
+EXTENSION = {"kind": "extend", "requested_due_date": "2026-09-30", "reason": "资金未到位"}
+
+
+@pytest.fixture
+def varied(cast, make_problem):
+    c = cast
+    made = [make_problem(state) for state in STATES]
+    # Cooperating units in the units' own order (sort, then id), not the order given.
+    Unit.objects.filter(pk=c.unit_b.pk).update(sort=9)
+    made.append(
+        make_problem(
+            "in_progress",
+            cooperating_units=[c.unit_b, c.unit_c],
+            measures=[
+                {"content": "措施一", "unit": c.unit_a},
+                {"content": "逾期措施", "unit": c.unit_b, "due_date": dt.date(2026, 2, 1)},
+            ],
+            amount=Decimal("1234.5"),
+            origin="legacy",
+        )
+    )
+    made.append(make_problem("draft", rectify_type="long_term", due_date=None, measures=[]))
+    made.append(make_problem("in_progress", due_date=dt.date(2026, 3, 1)))  # overdue, red
+    office_step = make_problem("closeout_review")
+    perform_action(problem_id=office_step.pk, action="approve_closeout", actor=c.head_a)
+    leader_step = make_problem(
+        "closeout_review", batch=c.reviewed_batch, responsible_leader=c.leader
+    )
+    for reviewer in (c.head_a, c.rev):
+        perform_action(problem_id=leader_step.pk, action="approve_closeout", actor=reviewer)
+    by_unit = make_problem("in_progress")
+    perform_action(
+        problem_id=by_unit.pk, action="request_extension", actor=c.admin_a, data=EXTENSION
+    )
+    by_office = make_problem("assigned", lead_unit=c.unit_b)
+    perform_action(problem_id=by_office.pk, action="request_extension", actor=c.oa, data=EXTENSION)
+    made += [office_step, leader_step, by_unit, by_office]
+    c.dual = make_user("dual", unit=c.unit_a, role="unit_head")
+    c.dual.memberships.create(unit=c.county, role="office_reviewer")
+    return made
+
+
+def expected_rows(user) -> dict[int, bytes]:
+    """ProblemSerializer over model instances (the detail's path), one row at a time."""
+    request = APIRequestFactory().get("/api/v1/problems/")
+    request.user = user
+    rows = problem_list(user)
+    data = ProblemSerializer(rows, many=True, context={"request": request}).data
+    return {row["id"]: OrjsonRenderer().render(row) for row in data}
+
+
+def test_it_writes_every_row_as_the_serializer_does_for_every_user(cast, varied, api):
+    names = "oa rev leader admin_a head_a staff_a viewer_a admin_b head_b outsider root dual"
+    User = get_user_model()
+    seen_actions = set()
+    for name in names.split():
+        user = User.objects.get(pk=getattr(cast, name).pk)
+        response = api(user).get("/api/v1/problems/?page_size=200")
+        assert response.status_code == 200
+        results = response.json()["results"]
+        expected = expected_rows(User.objects.get(pk=user.pk))
+        assert [row["id"] for row in results] == [
+            p.pk for p in problem_list(user).order_by("-created_at", "-id")
+        ], name
+        for row, raw in zip(results, response.data["results"], strict=True):
+            assert list(row) == ProblemSerializer.Meta.fields
+            assert OrjsonRenderer().render(raw) == expected[row["id"]], (name, row["status"])
+            seen_actions.update(row["allowed_actions"])
+    # The situations above make the review and filing rules answer, not only the states.
+    assert {"approve_closeout", "reject_closeout", "approve_extension", "withdraw_closeout"} <= (
+        seen_actions
+    )
+    assert {"request_extension", "request_closeout", "acknowledge", "assign"} <= seen_actions
+
+
+def test_it_reads_a_page_in_the_same_queries_whatever_its_size(cast, varied, api):
+    counts = {}
+    for size in (1, 5, 50):
+        with CaptureQueriesContext(connection) as ctx:
+            response = api(cast.oa).get(f"/api/v1/problems/?page_size={size}")
+        assert response.status_code == 200
+        counts[size] = len(ctx.captured_queries)
+    assert counts[1] == counts[5] == counts[50], counts
