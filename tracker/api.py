@@ -65,7 +65,9 @@ class Pagination(PageNumberPagination):
         if rows_for_ids is not None:
             # DRF only calls the class with (queryset, page_size): a partial serves.
             self.django_paginator_class = functools.partial(  # type: ignore[assignment]
-                IdsFirstPaginator, rows_for_ids=rows_for_ids
+                IdsFirstPaginator,
+                rows_for_ids=rows_for_ids,
+                count_with_ids=getattr(view, "count_with_ids", False),
             )
         return super().paginate_queryset(queryset, request, view)
 

@@ -21,7 +21,7 @@ from issues.api.problem_serializers import (
 )
 from issues.models import Problem
 from issues.selectors.problems import measure_list, problem_list
-from issues.selectors.scope import visible_problems
+from issues.selectors.scope import access_for, visible_problems
 from issues.selectors.similar import similar_problems
 from issues.services.problems import measure_create, measure_update, problem_create, problem_update
 from issues.services.workflow import ACTIONS, perform_action
@@ -51,6 +51,12 @@ class ProblemListView(ProblemViewMixin, generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Problem.objects.none()
         return visible_problems(self.request.user)
+
+    @property
+    def count_with_ids(self) -> bool:
+        """Count with the page's ids (one query) when a scope union filters the list; a scope
+        that holds every unit keeps the cheap separate COUNT (issues/pagination.py)."""
+        return not access_for(self.request.user).covers_every_unit
 
     def rows_for_ids(self, ids):
         """A page's rows, read by id once the filtered list has picked them (in scope), as

@@ -21,7 +21,7 @@ from issues.bounds import validate_date
 from issues.models import Batch, Category, Source, Status
 from issues.pagination import IdsFirstPaginator
 from issues.selectors.problems import problem_list, problem_rows_by_id
-from issues.selectors.scope import scope_units, visible_campaigns
+from issues.selectors.scope import access_for, scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
 from issues.services.bulk_actions import MAX_BULK
 from issues.services.problems import lead_units_for
@@ -127,6 +127,8 @@ def problem_index(request):
         problems,
         PAGE_SIZE,
         rows_for_ids=problem_rows_by_id,
+        # A scoped user's count comes with the page's ids: the scope union read once.
+        count_with_ids=not access_for(user).covers_every_unit,
     )
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
