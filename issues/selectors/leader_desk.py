@@ -62,7 +62,8 @@ def _signoff(user, desk: LeaderDesk) -> None:
         inbox.order_by().values_list("request_type").annotate(n=Count("pk"))
     )
     desk.signoff_count = sum(desk.signoff_by_type.values())
-    desk.signoff = list(inbox.select_related("problem__lead_unit", "applicant")[:SHOWN])
+    if desk.signoff_count:
+        desk.signoff = list(inbox.select_related("problem__lead_unit", "applicant")[:SHOWN])
     for request in desk.signoff:
         request.step_label = StepKind(request.step_kind).label
 

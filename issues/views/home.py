@@ -73,7 +73,7 @@ def _section_problems(section, qs):
 
 
 def _reviews(user):
-    """The review inbox's first items and its count: two queries, decided in SQL."""
+    """The review inbox's count and first items, decided in SQL: two queries (one if empty)."""
     inbox = pending_reviews(user)
     section = Section(
         "reviews",
@@ -82,7 +82,8 @@ def _reviews(user):
         count=inbox.count(),
         more_url="/reviews/",
     )
-    section.items = list(inbox.select_related("problem__lead_unit", "applicant")[:SHOWN])
+    if section.count:
+        section.items = list(inbox.select_related("problem__lead_unit", "applicant")[:SHOWN])
     for request in section.items:
         request.step_label = StepKind(request.step_kind).label
     return section
