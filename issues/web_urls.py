@@ -1,4 +1,5 @@
-"""The web pages (SPEC §8). Mounted at the site root by tracker/urls.py."""
+"""The web pages (SPEC §8). Mounted at the site root by tracker/urls.py, which joins them with
+the books' pages (books/web_urls.py) under one namespace, `web`."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -6,11 +7,9 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from issues.views import (
-    books_import,
     books_posts,
     books_records,
     bulk,
-    dashboard,
     evidence,
     home,
     manage_calendar,
@@ -25,8 +24,6 @@ from issues.views import (
     reviews,
     similar,
 )
-
-app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -60,7 +57,6 @@ urlpatterns = [
     path("problems/bulk/results/", bulk.bulk_results, name="bulk-results"),
     path("problems/<int:pk>/", problem_page.problem_detail, name="problem-detail"),
     path("problems/<int:pk>/edit/", problem_edit.problem_edit, name="problem-edit"),
-    path("problems/import/", books_import.import_page, name="books-import"),
     path("problems/follow-ups/", books_records.follow_up_index, name="follow-ups"),
     path("problems/regulations/", books_records.regulation_index, name="regulations"),
     path("problems/regulations/new/", books_records.regulation_add, name="regulation-add"),
@@ -90,7 +86,6 @@ urlpatterns = [
         name="supervision-reply",
     ),
     path("reviews/", reviews.review_index, name="reviews"),
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
     # Administration for office admins (Django admin stays for superusers).
     path("manage/", RedirectView.as_view(url="/manage/units/"), name="manage"),
     path("manage/units/", manage_org.unit_index, name="manage-units"),

@@ -60,12 +60,11 @@ from issues.models import (
 )
 from issues.selectors.leaders import LEADER_RULE, LeaderTable
 from issues.selectors.scope import (
-    access_for,
     scope_units_for_roles,
     visible_campaigns,
     visible_users,
 )
-from issues.services.problems import may_create_problem
+from issues.services.problems import may_create_problem, may_import
 from issues.services.recurrence import recurrences
 from issues.services.reports import FileTooLarge, UnsupportedFileType, check_upload
 from issues.services.workdays import batch_default_due
@@ -406,11 +405,6 @@ def _check_rows(sheet, *, actor, batch) -> tuple[list[ParsedRow], list[RowError]
     if not parsed and not errors:
         errors.append(RowError(header_index + 2, "", "表头下没有数据行。"))
     return parsed, errors
-
-
-def may_import(actor) -> bool:
-    access = access_for(actor)
-    return access.is_superuser or bool(access.unit_ids_with_role({Role.OFFICE_ADMIN}))
 
 
 def problems_import(*, actor, batch: Batch, upload, dry_run: bool) -> ImportResult:

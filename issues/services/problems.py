@@ -111,6 +111,12 @@ def may_create_problem(actor, lead_unit) -> bool:
     )
 
 
+def may_import(actor) -> bool:
+    """Who may import a problem list (books/services/importer.py): an office admin."""
+    access = access_for(actor)
+    return access.is_superuser or bool(access.unit_ids_with_role({Role.OFFICE_ADMIN}))
+
+
 def lead_units_for(actor):
     """The units `actor` may register problems for (may_create_problem, as a queryset):
     every unit under an office_admin membership, and the units where they are unit_admin."""

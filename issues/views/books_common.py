@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from books.services.importer import may_import
+from issues.services.problems import may_import
 
 
 @dataclass(frozen=True)

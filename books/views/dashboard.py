@@ -2,7 +2,7 @@
 category and month — for everything in the user's scope, narrowed by the problem list's filters.
 
 The numbers are the statistics API's own (issues.selectors.stats, on the same scoped and
-filtered queryset), drawn as server-rendered SVG (issues.views.charts). The page costs a
+filtered queryset), drawn as server-rendered SVG (books/charts.py). The page costs a
 constant number of queries, whatever the number of problems or units.
 """
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from books.charts import Series, donut, line_chart, stacked_bars
 from issues.api.filters import ProblemFilter
 from issues.models import Membership
 from issues.selectors.deadlines import problem_overdue_q
@@ -30,7 +31,6 @@ from issues.selectors.stats import (
     stats_units,
     unit_ranking,
 )
-from issues.views.charts import Series, donut, line_chart, stacked_bars
 from issues.views.problems import FilterForm
 
 OVERDUE_SHOWN = 15

@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from issues import views_print
+from books.views import print_forms
 
 urlpatterns = [
     path(
         "problems/<int:pk>/closeout/",
-        views_print.closeout_form,
+        print_forms.closeout_form,
         name="print-closeout-form",
     ),
-    path("units/<int:pk>/report/", views_print.unit_report, name="print-unit-report"),
+    path("units/<int:pk>/report/", print_forms.unit_report, name="print-unit-report"),
 ]
