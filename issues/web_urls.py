@@ -7,8 +7,6 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from issues.views import (
-    books_posts,
-    books_records,
     bulk,
     evidence,
     home,
@@ -57,11 +55,6 @@ urlpatterns = [
     path("problems/bulk/results/", bulk.bulk_results, name="bulk-results"),
     path("problems/<int:pk>/", problem_page.problem_detail, name="problem-detail"),
     path("problems/<int:pk>/edit/", problem_edit.problem_edit, name="problem-edit"),
-    path("problems/follow-ups/", books_records.follow_up_index, name="follow-ups"),
-    path("problems/regulations/", books_records.regulation_index, name="regulations"),
-    path("problems/regulations/new/", books_records.regulation_add, name="regulation-add"),
-    path("problems/regulations/<int:pk>/", books_records.regulation_edit, name="regulation-edit"),
-    path("problems/<int:pk>/follow-ups/", books_posts.follow_up_add, name="follow-up-add"),
     path(
         "problems/<int:pk>/actions/<str:action>/",
         problem_posts.problem_action,

@@ -19,7 +19,6 @@ from issues.services.supervision import may_reply
 from issues.services.workdays import working_days_note
 from issues.services.workflow import allowed_actions, step_refusal
 from issues.views.actions import action_form, next_action, offered
-from issues.views.books_records import problem_books_context
 from issues.views.common import light_display
 from issues.views.failed_action import recall
 from issues.views.forms import (
@@ -31,6 +30,7 @@ from issues.views.forms import (
     ProgressForm,
     ReplyForm,
 )
+from issues.views.problem_books import problem_books_context
 from issues.views.timeline import timeline
 from ledger.models import LedgerEntry
 

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from issues.exceptions import ActionForbidden, DomainError, NotFound
 from issues.models import FollowUpResult
 from issues.services.books import follow_up_record
-from issues.views.books_records import FollowUpForm
 from issues.views.forms import add_domain_errors
+from issues.views.problem_books import FollowUpForm
 from issues.views.problem_page import load_problem, render_problem
 
 
