@@ -1,33 +1,17 @@
-"""Problem list filters (SPEC §9), all applied in SQL on the scoped queryset: on plain columns
-(the API's list annotates the light only to order by it; its rows are read afterwards)."""
+"""The API's side of the problem filter: the strict empty-parameter rule and query ids.
 
-import django_filters as filters
+The filter itself (ProblemFilter, SPEC §9) is the selectors' (issues.selectors.problem_filter),
+shared with the pages; it is re-exported here for the API modules that name it.
+"""
+
 from django import forms
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from issues.bounds import ID_MAX, validate_date
-from issues.models import Origin, Problem, Source, Status, Unit
-from issues.selectors.deadlines import Light, annotate_deadlines, light_q, problem_overdue_q
+from issues.bounds import ID_MAX
+from issues.selectors.problem_filter import ID_SCHEMA, IdFilter, ProblemFilter
 
-ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
-
-
-@extend_schema_field(ID_SCHEMA)
-class IdFilter(filters.NumberFilter):
-    """An id: a whole number from 1 to ID_MAX. `?unit=4.5e16` or `?batch=abc` is a 400, not a
-    500 from the database and not silently no filter."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(*args, **kwargs)
+__all__ = ["ID_SCHEMA", "IdFilter", "ProblemFilter", "StrictFilterBackend", "query_id"]
 
 
 def query_id(params, name: str) -> int | None:
@@ -68,93 +52,3 @@ class StrictFilterBackend(DjangoFilterBackend):
             if empty:
                 raise ValidationError(empty)
         return filterset
-
-
-class BoundedDateFilter(filters.DateFilter):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [validate_date])
-        super().__init__(*args, **kwargs)
-
-
-class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
-    """`?status=assigned,in_progress`: comma-separated, each value checked against the choices."""
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanFilter(filters.TypedChoiceFilter):
-    """Only `true` or `false`; anything else is a 400 rather than silently no filter."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
-        kwargs.setdefault("coerce", lambda value: value == "true")
-        super().__init__(*args, **kwargs)
-
-
-class ProblemOrdering(filters.OrderingFilter):
-    """The chosen order, then newest first, then id: pages never overlap or skip a row."""
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        ordering = [self.get_ordering_value(param) for param in value]
-        if any(o.lstrip("-") == "light_rank" for o in ordering) and (
-            "light_rank" not in qs.query.annotations
-        ):
-            qs = annotate_deadlines(qs)  # the API's list annotates only when it orders by it
-        return qs.order_by(*ordering, "-created_at", "-id")
-
-
-class ProblemFilter(filters.FilterSet):
-    status = ChoiceInFilter(choices=Status.choices)
-    batch = IdFilter(field_name="batch_id")
-    campaign = IdFilter(field_name="campaign_id")
-    source = filters.ChoiceFilter(choices=Source.choices)
-    category = IdFilter(field_name="category_id")
-    origin = filters.ChoiceFilter(choices=Origin.choices)
-    lead_unit = IdFilter(field_name="lead_unit_id")
-    responsible_leader = IdFilter(field_name="responsible_leader_id")
-    unit = IdFilter(method="filter_unit", label="单位（牵头或配合，含下级）")
-    light = filters.ChoiceFilter(
-        choices=[(name, name) for name in Light.RANK], method="filter_light"
-    )
-    overdue = StrictBooleanFilter(method="filter_overdue")
-    due_before = BoundedDateFilter(field_name="due_date", lookup_expr="lte")
-    due_after = BoundedDateFilter(field_name="due_date", lookup_expr="gte")
-    q = filters.CharFilter(method="filter_text", label="编号、标题或具体表现")
-    ordering = ProblemOrdering(
-        fields=(
-            ("due_date", "due_date"),
-            ("code", "code"),
-            ("created_at", "created_at"),
-            ("light_rank", "light"),
-        )
-    )
-
-    class Meta:
-        model = Problem
-        fields = []
-
-    def filter_unit(self, queryset, name, value):
-        path = Unit.objects.filter(pk=value).values_list("path", flat=True).first()
-        if path is None:
-            return queryset.none()
-        cooperating = Problem.cooperating_units.through.objects.filter(
-            problem_id=OuterRef("pk"), unit__path__startswith=path
-        )
-        return queryset.filter(Q(lead_unit__path__startswith=path) | Exists(cooperating))
-
-    def filter_light(self, queryset, name, value):
-        return queryset.filter(light_q(value))
-
-    def filter_overdue(self, queryset, name, value):
-        """The `is_overdue` annotation's condition on plain columns (no annotation needed)."""
-        overdue = problem_overdue_q(timezone.localdate())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
-
-    def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
-        )

@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from issues.api.filters import ProblemFilter
 from issues.api.problem_rows import problem_rows_json
 from issues.api.problem_serializers import (
     MeasureSerializer,
@@ -20,6 +19,7 @@ from issues.api.problem_serializers import (
     ProblemWriteSerializer,
 )
 from issues.models import Problem
+from issues.selectors.problem_filter import ProblemFilter
 from issues.selectors.problems import measure_list, problem_list
 from issues.selectors.scope import access_for, visible_problems
 from issues.selectors.similar import similar_problems

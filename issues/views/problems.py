@@ -1,7 +1,7 @@
 """The problem list (问题台账): the API's filters as a GET form, sortable, 50 a page.
 
-Filtering is the API's own FilterSet (issues.api.filters.ProblemFilter) on the same scoped
-selector, so the page, the API and the export link always agree on what a filter means. The
+Filtering is the selectors' ProblemFilter (issues.selectors.problem_filter), the one the API
+uses too, on the same scoped selector, so the page, the API and the export link always agree on what a filter means. The
 page costs a constant number of queries whatever the page size.
 """
 
@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from books.services.export import PROFILES
-from issues.api.filters import ProblemFilter
 from issues.bounds import validate_date
 from issues.models import Batch, Category, Source, Status
 from issues.pagination import IdsFirstPaginator
+from issues.selectors.problem_filter import filter_problems
 from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import access_for, scope_units, visible_campaigns
 from issues.selectors.stats import stats_summary
@@ -121,7 +121,7 @@ def _sort_links(params):
 def problem_index(request):
     user = request.user
     params = request.GET.dict()
-    filterset = ProblemFilter(request.GET, queryset=problem_list(user), request=request)
+    filterset = filter_problems(request.GET, problem_list(user), request)
     problems = filterset.qs
     paginator = IdsFirstPaginator(
         problems,
