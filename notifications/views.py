@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from issues.exceptions import DomainError, NotFound
+from issues.exceptions import NotFound
 from issues.selectors.scope import visible_problems
-from issues.views.manage_common import manage_context, office_admin_required, service_failed
+from issues.views.form_post import post_form
+from issues.views.manage_common import manage_context, office_admin_required
 from issues.views.manage_forms import IndentedUnitField
 
 from .models import DeliveryState, WebhookDelivery, WebhookFormat
@@ -147,17 +148,15 @@ def _delivery_counts(endpoint_ids) -> dict:
 def webhook_index(request):
     user = request.user
     form = WebhookForm(request.POST or None, user=user)
-    status, page_error = 200, ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            endpoint = webhook_create(actor=user, **form.cleaned_data)
-        except DomainError as exc:
-            status, page_error = service_failed(form, exc)
-        else:
-            messages.success(request, _("已新增 %(unit)s 的推送地址。") % {"unit": endpoint.unit})
-            return redirect(reverse("notifications:webhook", args=[endpoint.pk]))
-    elif request.method == "POST":
-        status = 400
+    posted = post_form(
+        request,
+        form,
+        lambda: webhook_create(actor=user, **form.cleaned_data),
+        success=lambda endpoint: _("已新增 %(unit)s 的推送地址。") % {"unit": endpoint.unit},
+        then=lambda endpoint: reverse("notifications:webhook", args=[endpoint.pk]),
+    )
+    if posted.response:
+        return posted.response
     endpoints = list(visible_webhooks(user).order_by("unit__path", "pk"))
     counts = _delivery_counts([e.pk for e in endpoints])
     last_failures = {}
@@ -176,9 +175,9 @@ def webhook_index(request):
             endpoints=endpoints,
             form=form,
             form_open=request.method == "POST",
-            page_error=page_error,
+            page_error=posted.page_error,
         ),
-        status=status,
+        status=posted.status,
     )
 
 
@@ -189,18 +188,20 @@ def webhook_detail(request, pk):
     endpoint = get_object_or_404(visible_webhooks(user), pk=pk)
     initial = {"url": endpoint.url, "format": endpoint.format, "is_active": endpoint.is_active}
     form = WebhookForm(request.POST or None, user=user, endpoint=endpoint, initial=initial)
-    status, page_error = 200, ""
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "secret" or v}
-        try:
-            webhook_update(actor=user, endpoint=endpoint, **fields)
-        except DomainError as exc:
-            status, page_error = service_failed(form, exc)
-        else:
-            messages.success(request, _("已保存推送设置。"))
-            return redirect(reverse("notifications:webhook", args=[endpoint.pk]))
-    elif request.method == "POST":
-        status = 400
+        return webhook_update(actor=user, endpoint=endpoint, **fields)
+
+    posted = post_form(
+        request,
+        form,
+        save,
+        success=_("已保存推送设置。"),
+        then=reverse("notifications:webhook", args=[endpoint.pk]),
+    )
+    if posted.response:
+        return posted.response
     deliveries = list(webhook_deliveries(user, endpoint.pk)[:DELIVERIES_SHOWN])
     return render(
         request,
@@ -209,9 +210,9 @@ def webhook_detail(request, pk):
             "webhooks",
             endpoint=endpoint,
             form=form,
-            page_error=page_error,
+            page_error=posted.page_error,
             deliveries=deliveries,
             counts=_delivery_counts([endpoint.pk]).get(endpoint.pk, {}),
         ),
-        status=status,
+        status=posted.status,
     )

@@ -19,7 +19,8 @@ from issues.bounds import validate_date, validate_line
 from issues.exceptions import DomainError
 from issues.models import CalendarDay, DayKind
 from issues.services import workdays
-from issues.views.manage_common import manage_context, office_admin_required, service_failed
+from issues.views.form_post import post_form
+from issues.views.manage_common import manage_context, office_admin_required
 
 
 class CalendarDayForm(forms.Form):
@@ -40,8 +41,12 @@ def _year(request) -> int:
     return min(max(year, 2000), 2099)
 
 
+def _back_url(year: int) -> str:
+    return reverse("web:manage-calendar") + f"?year={year}"
+
+
 def _back(year: int):
-    return redirect(reverse("web:manage-calendar") + f"?year={year}")
+    return redirect(_back_url(year))
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,20 +55,17 @@ def calendar_index(request):
     year = _year(request)
     may_edit = workdays.may_edit_calendar(request.user)
     form = CalendarDayForm(request.POST or None)
-    status, page_error = 200, ""
-    if request.method == "POST":
-        if not may_edit:
-            raise PermissionDenied(_("只有县级整改办管理员可以调整工作日历。"))
-        if form.is_valid():
-            try:
-                day = workdays.calendar_day_set(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                status, page_error = service_failed(form, exc)
-            else:
-                messages.success(request, _("已调整：%(day)s") % {"day": day})
-                return _back(day.date.year)
-        else:
-            status = 400
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied(_("只有县级整改办管理员可以调整工作日历。"))
+    posted = post_form(
+        request,
+        form,
+        lambda: workdays.calendar_day_set(actor=request.user, **form.cleaned_data),
+        success=lambda day: _("已调整：%(day)s") % {"day": day},
+        then=lambda day: _back_url(day.date.year),
+    )
+    if posted.response:
+        return posted.response
     context = manage_context(
         "calendar",
         year=year,
@@ -73,9 +75,9 @@ def calendar_index(request):
         form=form,
         may_edit=may_edit,
         form_open=request.method == "POST",
-        page_error=page_error,
+        page_error=posted.page_error,
     )
-    return render(request, "issues/manage/calendar.html", context, status=status)
+    return render(request, "issues/manage/calendar.html", context, status=posted.status)
 
 
 @require_POST

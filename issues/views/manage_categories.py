@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from issues.exceptions import DomainError
 from issues.models import Category
 from issues.services import categories
-from issues.views.manage_common import manage_context, office_admin_required, service_failed
+from issues.views.form_post import post_form
+from issues.views.manage_common import manage_context, office_admin_required
 
 
 class CategoryForm(forms.Form):
@@ -44,9 +45,12 @@ def _require_manager(request):
         raise PermissionDenied(_("只有顶层单位的整改办管理员或系统管理员可以维护问题类别。"))
 
 
+def _back_url(category=None) -> str:
+    return reverse("web:manage-categories") + (f"#category-{category.pk}" if category else "")
+
+
 def _back(category=None):
-    url = reverse("web:manage-categories")
-    return redirect(url + (f"#category-{category.pk}" if category else ""))
+    return redirect(_back_url(category))
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,19 +59,17 @@ def category_index(request):
     """The dictionary in display order with how many problems use each, and the add form."""
     may_manage = categories.may_manage_categories(request.user)
     form = CategoryForm(request.POST or None)
-    status, page_error = 200, ""
     if request.method == "POST":
         _require_manager(request)
-        if form.is_valid():
-            try:
-                category = categories.category_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                status, page_error = service_failed(form, exc)
-            else:
-                messages.success(request, _("已新增问题类别：%(name)s") % {"name": category.name})
-                return _back(category)
-        else:
-            status = 400
+    posted = post_form(
+        request,
+        form,
+        lambda: categories.category_create(actor=request.user, **form.cleaned_data),
+        success=lambda category: _("已新增问题类别：%(name)s") % {"name": category.name},
+        then=_back_url,
+    )
+    if posted.response:
+        return posted.response
     rows = Category.objects.annotate(problem_count=Count("problems")).order_by("sort", "id")
     context = manage_context(
         "categories",
@@ -75,9 +77,9 @@ def category_index(request):
         form=form,
         may_manage=may_manage,
         form_open=request.method == "POST",
-        page_error=page_error,
+        page_error=posted.page_error,
     )
-    return render(request, "issues/manage/categories.html", context, status=status)
+    return render(request, "issues/manage/categories.html", context, status=posted.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,27 +89,27 @@ def category_edit(request, pk):
     category = get_object_or_404(Category, pk=pk)
     initial = {"name": category.name, "sort": category.sort, "is_active": category.is_active}
     form = CategoryEditForm(request.POST or None, initial=initial)
-    status, page_error = 200, ""
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         fields = dict(form.cleaned_data)
         if fields["sort"] is None:
             fields.pop("sort")
-        try:
-            category = categories.category_update(
-                actor=request.user, category_id=category.pk, **fields
-            )
-        except DomainError as exc:
-            status, page_error = service_failed(form, exc)
-        else:
-            messages.success(request, _("已保存问题类别：%(name)s") % {"name": category.name})
-            return _back(category)
-    elif request.method == "POST":
-        status = 400
+        return categories.category_update(actor=request.user, category_id=category.pk, **fields)
+
+    posted = post_form(
+        request,
+        form,
+        save,
+        success=lambda saved: _("已保存问题类别：%(name)s") % {"name": saved.name},
+        then=_back_url,
+    )
+    if posted.response:
+        return posted.response
     used = category.problems.count()
     context = manage_context(
-        "categories", form=form, category=category, used=used, page_error=page_error
+        "categories", form=form, category=category, used=used, page_error=posted.page_error
     )
-    return render(request, "issues/manage/category_form.html", context, status=status)
+    return render(request, "issues/manage/category_form.html", context, status=posted.status)
 
 
 @require_POST

@@ -11,17 +11,14 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from issues.exceptions import ActionForbidden, NotFound
 from issues.models import Role
 from issues.selectors.scope import scope_units_for_roles
 from issues.services.org import is_any_office_admin
 from issues.views.choices import indented
-from issues.views.forms import add_domain_errors
 
 WEBHOOKS_PATH = "/manage/webhooks/"  # served by notifications/ when installed
 
@@ -80,14 +77,3 @@ def indented_units(user, queryset=None) -> list[tuple[int, str]]:
 
 def manage_context(active: str, **extra) -> dict:
     return {"tabs": manage_tabs(), "active_tab": active, **extra}
-
-
-def service_failed(form, exc) -> tuple[int, str]:
-    """A service refused: 404 outside scope, 403 shown on top of the page, other errors on the
-    form's fields. Returns (HTTP status, message for the top of the page)."""
-    if isinstance(exc, NotFound):
-        raise Http404(exc.detail)
-    if isinstance(exc, ActionForbidden):
-        return exc.status, exc.detail
-    add_domain_errors(form, exc)
-    return exc.status, ""

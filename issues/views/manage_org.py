@@ -20,12 +20,12 @@ from issues.models import Membership, Unit
 from issues.selectors.scope import scope_units, visible_memberships, visible_users
 from issues.services import org
 from issues.views.common import safe_next
+from issues.views.form_post import post_form
 from issues.views.manage_common import (
     indented_units,
     manage_context,
     managed_units,
     office_admin_required,
-    service_failed,
 )
 from issues.views.manage_forms import GrantForm, UnitForm, UserCreateForm
 
@@ -37,6 +37,14 @@ def _render(request, template, active, status=200, **context):
 
 
 # --- units -------------------------------------------------------------------------------------
+
+
+def _unit_url(unit) -> str:
+    return reverse("web:manage-units") + f"#unit-{unit.pk}"
+
+
+def _user_url(person) -> str:
+    return reverse("web:manage-user", args=[person.pk])
 
 
 def _tree(units: list[Unit]) -> list[Unit]:
@@ -77,24 +85,22 @@ def unit_add(request):
     if parent_id.isdigit():
         initial["parent"] = int(parent_id)
     form = UnitForm(request.POST or None, user=user, initial=initial)
-    status, page_error = 200, ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = org.unit_create(actor=user, **form.cleaned_data)
-        except DomainError as exc:
-            status, page_error = service_failed(form, exc)
-        else:
-            messages.success(request, _("已新增单位：%(name)s") % {"name": unit.name})
-            return redirect(reverse("web:manage-units") + f"#unit-{unit.pk}")
-    elif request.method == "POST":
-        status = 400
+    posted = post_form(
+        request,
+        form,
+        lambda: org.unit_create(actor=user, **form.cleaned_data),
+        success=lambda unit: _("已新增单位：%(name)s") % {"name": unit.name},
+        then=_unit_url,
+    )
+    if posted.response:
+        return posted.response
     return _render(
         request,
         "issues/manage/unit_form.html",
         "units",
-        status=status,
+        status=posted.status,
         form=form,
-        page_error=page_error,
+        page_error=posted.page_error,
         unit=None,
     )
 
@@ -114,20 +120,20 @@ def unit_edit(request, pk):
         "is_active": unit.is_active,
     }
     form = UnitForm(request.POST or None, user=user, unit=unit, initial=initial)
-    status, page_error = 200, ""
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            org.unit_update(actor=user, unit_id=unit.pk, **changed)
-        except DomainError as exc:
-            status, page_error = service_failed(form, exc)
-        else:
-            messages.success(
-                request, _("已保存单位：%(name)s") % {"name": form.cleaned_data["name"]}
-            )
-            return redirect(reverse("web:manage-units") + f"#unit-{unit.pk}")
-    elif request.method == "POST":
-        status = 400
+        return org.unit_update(actor=user, unit_id=unit.pk, **changed)
+
+    posted = post_form(
+        request,
+        form,
+        save,
+        success=lambda _saved: _("已保存单位：%(name)s") % {"name": form.cleaned_data["name"]},
+        then=_unit_url(unit),
+    )
+    if posted.response:
+        return posted.response
     members = (
         Membership.objects.filter(unit=unit)
         .select_related("user")
@@ -137,9 +143,9 @@ def unit_edit(request, pk):
         request,
         "issues/manage/unit_form.html",
         "units",
-        status=status,
+        status=posted.status,
         form=form,
-        page_error=page_error,
+        page_error=posted.page_error,
         unit=unit,
         members=members,
     )
@@ -185,37 +191,36 @@ def user_index(request):
 def user_add(request):
     actor = request.user
     form = UserCreateForm(request.POST or None, user=actor)
-    status, page_error = 200, ""
-    if request.method == "POST" and form.is_valid():
+
+    def create():
         data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                created = org.user_create(
-                    actor=actor,
-                    username=data["username"],
-                    password=data["password"],
-                    display_name=data["display_name"],
-                    email=data["email"],
-                )
-                org.membership_grant(
-                    actor=actor, user=created, unit=data["unit"], role=data["role"]
-                )
-        except DomainError as exc:
-            status, page_error = service_failed(form, exc)
-        else:
-            messages.success(
-                request, _("已创建用户 %(name)s。") % {"name": org.display_name(created)}
+        with transaction.atomic():
+            created = org.user_create(
+                actor=actor,
+                username=data["username"],
+                password=data["password"],
+                display_name=data["display_name"],
+                email=data["email"],
             )
-            return redirect("web:manage-user", pk=created.pk)
-    elif request.method == "POST":
-        status = 400
+            org.membership_grant(actor=actor, user=created, unit=data["unit"], role=data["role"])
+        return created
+
+    posted = post_form(
+        request,
+        form,
+        create,
+        success=lambda created: _("已创建用户 %(name)s。") % {"name": org.display_name(created)},
+        then=_user_url,
+    )
+    if posted.response:
+        return posted.response
     return _render(
         request,
         "issues/manage/user_form.html",
         "users",
-        status=status,
+        status=posted.status,
         form=form,
-        page_error=page_error,
+        page_error=posted.page_error,
     )
 
 
@@ -225,17 +230,15 @@ def user_detail(request, pk):
     actor = request.user
     person = get_object_or_404(visible_users(actor), pk=pk)
     form = GrantForm(request.POST or None, user=actor)
-    status, page_error = 200, ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            org.membership_grant(actor=actor, user=person, **form.cleaned_data)
-        except DomainError as exc:
-            status, page_error = service_failed(form, exc)
-        else:
-            messages.success(request, _("已授予角色。"))
-            return redirect("web:manage-user", pk=person.pk)
-    elif request.method == "POST":
-        status = 400
+    posted = post_form(
+        request,
+        form,
+        lambda: org.membership_grant(actor=actor, user=person, **form.cleaned_data),
+        success=_("已授予角色。"),
+        then=_user_url(person),
+    )
+    if posted.response:
+        return posted.response
     managed = set(managed_units(actor).values_list("pk", flat=True))
     memberships = list(
         visible_memberships(actor).filter(user=person).select_related("unit").order_by("unit__path")
@@ -246,11 +249,11 @@ def user_detail(request, pk):
         request,
         "issues/manage/user_detail.html",
         "users",
-        status=status,
+        status=posted.status,
         person=person,
         memberships=memberships,
         form=form,
-        page_error=page_error,
+        page_error=posted.page_error,
     )
 
 
