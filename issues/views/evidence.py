@@ -28,7 +28,8 @@ from issues.pdf_pages import (
 )
 from issues.selectors.scope import visible_problems
 from issues.services.evidence import PDF_TYPE, evidence_delete, evidence_replace, is_previewable
-from issues.views.forms import EvidenceReplaceForm, add_domain_errors
+from issues.views.form_post import post_form, refused_on_top
+from issues.views.forms import EvidenceReplaceForm
 from issues.views.problem_page import render_problem
 
 
@@ -112,10 +113,10 @@ def evidence_preview_page(request, pk, number):
     return _sandboxed(HttpResponse(png, content_type="image/png"))
 
 
-def _failed(request, problem_id, exc, forms=None):
+def _failed(request, problem_id, exc):
     if exc.status in (403, 409):
         return render_problem(request, problem_id, status=exc.status, page_error=exc.detail)
-    return render_problem(request, problem_id, status=exc.status, forms=forms or {})
+    return render_problem(request, problem_id, status=exc.status)
 
 
 @require_POST
@@ -135,19 +136,23 @@ def evidence_delete_post(request, pk):
 def evidence_replace_post(request, pk):
     evidence = _visible_evidence(request.user, pk)
     form = EvidenceReplaceForm(request.POST, request.FILES, prefix=f"r{evidence.pk}")
-    key = f"replace-{evidence.pk}"
-    if not form.is_valid():
-        return render_problem(request, evidence.problem_id, status=400, forms={key: form})
-    try:
-        new = evidence_replace(
-            actor=request.user, evidence_id=evidence.pk, upload=form.cleaned_data["file"]
-        )
-    except DomainError as exc:
-        if exc.status not in (403, 409):
-            add_domain_errors(form, exc)
-        return _failed(request, evidence.problem_id, exc, forms={key: form})
-    messages.success(
+    posted = post_form(
         request,
-        _("已将 %(old)s 替换为 %(new)s") % {"old": evidence.file_name, "new": new.file_name},
+        form,
+        lambda: evidence_replace(
+            actor=request.user, evidence_id=evidence.pk, upload=form.cleaned_data["file"]
+        ),
+        success=lambda new: (
+            _("已将 %(old)s 替换为 %(new)s") % {"old": evidence.file_name, "new": new.file_name}
+        ),
+        then=_page(evidence.problem_id),
+        refused=refused_on_top,
     )
-    return redirect(_page(evidence.problem_id))
+    if posted.response:
+        return posted.response
+    if posted.page_error:  # 403/409: about the evidence's state, not the upload
+        return render_problem(
+            request, evidence.problem_id, status=posted.status, page_error=posted.page_error
+        )
+    forms = {f"replace-{evidence.pk}": form}
+    return render_problem(request, evidence.problem_id, status=posted.status, forms=forms)

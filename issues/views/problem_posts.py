@@ -25,6 +25,7 @@ from issues.services.workflow import ACTIONS, perform_action
 from issues.views.actions import action_data
 from issues.views.common import safe_next
 from issues.views.failed_action import remember
+from issues.views.form_post import post_form, refused_on_top
 from issues.views.forms import (
     EvidenceForm,
     MeasureDoneForm,
@@ -32,7 +33,6 @@ from issues.views.forms import (
     MeasureForm,
     ProgressForm,
     ReplyForm,
-    add_domain_errors,
 )
 from issues.views.problem_page import load_problem, render_problem
 
@@ -45,17 +45,15 @@ def _page(pk):
     return reverse("web:problem-detail", args=[pk])
 
 
-def _failed(request, pk, exc, **overrides):
-    """Re-render the page: field errors go on the form, 403/409 become a banner on top."""
-    if isinstance(exc, NotFound):
-        raise Http404(exc.detail)
-    if exc.status in (403, 409):
-        overrides["page_error"] = exc.detail
-        overrides.pop("action", None)
-    else:
-        for form in overrides.get("forms", {}).values():
-            add_domain_errors(form, exc)
-    return render_problem(request, pk, status=exc.status, **overrides)
+def _post(request, pk, key, form, service, *, success, then):
+    """post_form on the problem page: a refused or invalid form re-renders the page with the
+    form in place; 403/409 become a banner on top."""
+    posted = post_form(request, form, service, success=success, then=then, refused=refused_on_top)
+    if posted.response:
+        return posted.response
+    return render_problem(
+        request, pk, status=posted.status, page_error=posted.page_error, forms={key: form}
+    )
 
 
 @require_POST
@@ -85,14 +83,15 @@ def problem_action(request, pk, action):
 def measure_add(request, pk):
     problem = load_problem(request.user, pk)
     form = MeasureForm(request.POST, user=request.user, problem=problem)
-    if form.is_valid():
-        try:
-            measure_create(actor=request.user, problem_id=pk, **form.cleaned_data)
-        except DomainError as exc:
-            return _failed(request, pk, exc, forms={"measure": form})
-        messages.success(request, _("已新增整改措施。"))
-        return redirect(_page(pk) + "#measures")
-    return render_problem(request, pk, status=400, forms={"measure": form})
+    return _post(
+        request,
+        pk,
+        "measure",
+        form,
+        lambda: measure_create(actor=request.user, problem_id=pk, **form.cleaned_data),
+        success=_("已新增整改措施。"),
+        then=_page(pk) + "#measures",
+    )
 
 
 def _measure(request, measure_id):
@@ -109,15 +108,15 @@ def measure_edit(request, measure_id):
     form = MeasureEditForm(
         request.POST, prefix=f"m{measure.pk}", user=request.user, problem=problem
     )
-    key = f"measure-{measure.pk}"
-    if form.is_valid():
-        try:
-            measure_update(actor=request.user, measure_id=measure.pk, **form.cleaned_data)
-        except DomainError as exc:
-            return _failed(request, problem.pk, exc, forms={key: form})
-        messages.success(request, _("已更新第%(seq)s条措施。") % {"seq": measure.seq})
-        return redirect(_page(problem.pk) + "#measures")
-    return render_problem(request, problem.pk, status=400, forms={key: form})
+    return _post(
+        request,
+        problem.pk,
+        f"measure-{measure.pk}",
+        form,
+        lambda: measure_update(actor=request.user, measure_id=measure.pk, **form.cleaned_data),
+        success=_("已更新第%(seq)s条措施。") % {"seq": measure.seq},
+        then=_page(problem.pk) + "#measures",
+    )
 
 
 @require_POST
@@ -125,20 +124,20 @@ def measure_edit(request, measure_id):
 def measure_done(request, measure_id):
     measure, problem = _measure(request, measure_id)
     form = MeasureDoneForm(request.POST, prefix=f"d{measure.pk}")
-    key = f"done-{measure.pk}"
-    if form.is_valid():
-        try:
-            measure_update(
-                actor=request.user,
-                measure_id=measure.pk,
-                status=MeasureStatus.DONE,
-                done_note=form.cleaned_data["done_note"],
-            )
-        except DomainError as exc:
-            return _failed(request, problem.pk, exc, forms={key: form})
-        messages.success(request, _("第%(seq)s条措施已标记完成。") % {"seq": measure.seq})
-        return redirect(_page(problem.pk) + "#measures")
-    return render_problem(request, problem.pk, status=400, forms={key: form})
+    return _post(
+        request,
+        problem.pk,
+        f"done-{measure.pk}",
+        form,
+        lambda: measure_update(
+            actor=request.user,
+            measure_id=measure.pk,
+            status=MeasureStatus.DONE,
+            done_note=form.cleaned_data["done_note"],
+        ),
+        success=_("第%(seq)s条措施已标记完成。") % {"seq": measure.seq},
+        then=_page(problem.pk) + "#measures",
+    )
 
 
 @require_POST
@@ -146,14 +145,15 @@ def measure_done(request, measure_id):
 def progress_add(request, pk):
     problem = load_problem(request.user, pk)
     form = ProgressForm(request.POST, problem=problem)
-    if form.is_valid():
-        try:
-            progress_report_create(actor=request.user, problem_id=pk, **form.cleaned_data)
-        except DomainError as exc:
-            return _failed(request, pk, exc, forms={"progress": form})
-        messages.success(request, _("已报送整改进展。"))
-        return redirect(_page(pk) + "#progress")
-    return render_problem(request, pk, status=400, forms={"progress": form})
+    return _post(
+        request,
+        pk,
+        "progress",
+        form,
+        lambda: progress_report_create(actor=request.user, problem_id=pk, **form.cleaned_data),
+        success=_("已报送整改进展。"),
+        then=_page(pk) + "#progress",
+    )
 
 
 @require_POST
@@ -161,17 +161,22 @@ def progress_add(request, pk):
 def evidence_add(request, pk):
     problem = load_problem(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES, problem=problem)
-    if form.is_valid():
+
+    def upload():
         data = dict(form.cleaned_data)
-        try:
-            stored = evidence_upload_many(
-                actor=request.user, problem_id=pk, uploads=data.pop("file"), **data
-            )
-        except DomainError as exc:
-            return _failed(request, pk, exc, forms={"evidence": form})
-        messages.success(request, _("已上传佐证材料 %(n)s 份。") % {"n": len(stored)})
-        return redirect(_page(pk) + "#evidence")
-    return render_problem(request, pk, status=400, forms={"evidence": form})
+        return evidence_upload_many(
+            actor=request.user, problem_id=pk, uploads=data.pop("file"), **data
+        )
+
+    return _post(
+        request,
+        pk,
+        "evidence",
+        form,
+        upload,
+        success=lambda stored: _("已上传佐证材料 %(n)s 份。") % {"n": len(stored)},
+        then=_page(pk) + "#evidence",
+    )
 
 
 @require_POST
@@ -182,15 +187,15 @@ def supervision_reply_post(request, supervision_id):
         SupervisionAction.objects.filter(problem_id__in=problem_ids), pk=supervision_id
     )
     form = ReplyForm(request.POST, prefix=f"s{supervision.pk}")
-    key = f"reply-{supervision.pk}"
     pk = supervision.problem_id
-    if form.is_valid():
-        try:
-            supervision_reply(
-                actor=request.user, supervision_id=supervision.pk, reply=form.cleaned_data["reply"]
-            )
-        except DomainError as exc:
-            return _failed(request, pk, exc, forms={key: form})
-        messages.success(request, _("已回复督办。"))
-        return redirect(safe_next(request, _page(pk) + "#supervision"))
-    return render_problem(request, pk, status=400, forms={key: form})
+    return _post(
+        request,
+        pk,
+        f"reply-{supervision.pk}",
+        form,
+        lambda: supervision_reply(
+            actor=request.user, supervision_id=supervision.pk, reply=form.cleaned_data["reply"]
+        ),
+        success=_("已回复督办。"),
+        then=safe_next(request, _page(pk) + "#supervision"),
+    )

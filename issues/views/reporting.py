@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from issues.exceptions import ActionForbidden, DomainError, NotFound
+from issues.exceptions import ActionForbidden, NotFound
 from issues.models import ACTIVE_STATES, Batch, Problem, ProgressReport, ReportCycle, ReportPeriod
 from issues.selectors.reporting import STATUS_LABELS, period_board, report_periods, task_status
 from issues.selectors.scope import access_for
@@ -24,6 +24,7 @@ from issues.services.reporting import (
     period_report_submit,
     report_periods_open,
 )
+from issues.views.form_post import Posted, post_form
 
 
 def _period(pk) -> ReportPeriod:
@@ -161,31 +162,32 @@ def report_submit(request, pk):
                 "form": EntryForm(data, prefix=f"p{problem.pk}", initial=initial),
             }
         )
-    status, page_error = 200, ""
     submitted = task.submitted_at is not None
-    if request.method == "POST" and not submitted:
-        if all(row["form"].is_valid() for row in rows):
-            entries = [{"problem": r["problem"].pk, **r["form"].cleaned_data} for r in rows]
-            try:
-                period_report_submit(
-                    actor=request.user, period_id=period.pk, unit=task.unit, entries=entries
-                )
-            except DomainError as exc:
-                status, page_error = exc.status, exc.detail
-            else:
-                messages.success(request, _("本期进展已报送。"))
-                return redirect(
-                    reverse("web:report-submit", args=[period.pk]) + f"?unit={task.unit_id}"
-                )
-        else:
-            status, page_error = 400, _("请检查标红的内容。")
+    posted = Posted()
+    if not submitted:
+        posted = post_form(
+            request,
+            [row["form"] for row in rows],
+            lambda: period_report_submit(
+                actor=request.user,
+                period_id=period.pk,
+                unit=task.unit,
+                entries=[{"problem": r["problem"].pk, **r["form"].cleaned_data} for r in rows],
+            ),
+            success=_("本期进展已报送。"),
+            then=reverse("web:report-submit", args=[period.pk]) + f"?unit={task.unit_id}",
+            refused=lambda _form, exc: (exc.status, exc.detail),  # about the whole report
+            invalid=_("请检查标红的内容。"),
+        )
+    if posted.response:
+        return posted.response
     context = {
         "period": period,
         "task": task,
         "status_label": STATUS_LABELS[task_status(task, period.due_on, timezone.localdate())],
         "rows": rows,
         "submitted": submitted,
-        "page_error": page_error,
+        "page_error": posted.page_error,
         "nav_current": "reports",
     }
-    return render(request, "issues/reporting/submit.html", context, status=status)
+    return render(request, "issues/reporting/submit.html", context, status=posted.status)
