@@ -2,7 +2,7 @@
 the books' pages (books/web_urls.py) under one namespace, `web`."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
@@ -35,7 +35,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("web:password-change-done")),
         name="password-change",
     ),
     path(
@@ -80,7 +80,7 @@ urlpatterns = [
     ),
     path("reviews/", reviews.review_index, name="reviews"),
     # Administration for office admins (Django admin stays for superusers).
-    path("manage/", RedirectView.as_view(url="/manage/units/"), name="manage"),
+    path("manage/", RedirectView.as_view(pattern_name="web:manage-units"), name="manage"),
     path("manage/units/", manage_org.unit_index, name="manage-units"),
     path("manage/units/new/", manage_org.unit_add, name="manage-unit-add"),
     path("manage/units/<int:pk>/", manage_org.unit_edit, name="manage-unit"),

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from issues.models import ReminderKind
 
-from .links import site_link
+from .links import home_link, problem_link
 from .models import DigestLog, DigestState, EmailOptOut, Notification
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def send_immediately(notification: Notification) -> bool:
     body = (
         f"{user.first_name or user.username}：\n\n"
         f"问题 {code} 已逾期升级，请登录整改台账系统查看并处理：\n"
-        f"{site_link(f'/problems/{notification.problem_id}/')}\n\n"
+        f"{problem_link(notification.problem_id)}\n\n"
         "（本邮件由系统自动发送，不含问题详情。）"
     )
     try:
@@ -105,7 +105,7 @@ def digest_body(user, notifications) -> str:
         lines.append(f"· {kind_label(kind)} {count} 项：{shown}{more}")
     lines += [
         "",
-        f"请登录查看：{site_link('/')}",
+        f"请登录查看：{home_link()}",
         "",
         "（本邮件由系统每日汇总发送，不含问题详情。）",
     ]

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import webhook_http
-from .links import site_link
+from .links import problem_link
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookFormat
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def queue_for_reminder(reminder, notification) -> int:
         "problem_id": problem.pk,
         "problem_code": problem.code,
         "title": notification.title,
-        "link": site_link(f"/problems/{problem.pk}/"),
+        "link": problem_link(problem.pk),
     }
     now = timezone.now()
     WebhookDelivery.objects.bulk_create(

@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -20,7 +20,7 @@ from issues.selectors.scope import scope_units_for_roles
 from issues.services.org import is_any_office_admin
 from issues.views.choices import indented
 
-WEBHOOKS_PATH = "/manage/webhooks/"  # served by notifications/ when installed
+WEBHOOKS = "notifications:webhooks"  # served by notifications/ when installed
 
 
 @dataclass(frozen=True)
@@ -30,25 +30,26 @@ class Tab:
     url: str
 
 
-def _served(path: str) -> bool:
+def _reversed(name: str) -> str:
+    """The URL of `name`, or "" when no installed app serves it."""
     try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
 
 
 def manage_tabs() -> list[Tab]:
     tabs = [
-        Tab("units", pgettext_lazy("列表", "单位"), "/manage/units/"),
-        Tab("users", _("用户与任职"), "/manage/users/"),
-        Tab("batches", pgettext_lazy("列表", "整改批次"), "/manage/batches/"),
-        Tab("campaigns", pgettext_lazy("列表", "专项整治"), "/manage/campaigns/"),
-        Tab("categories", _("问题类别"), "/manage/categories/"),
-        Tab("calendar", _("工作日历"), "/manage/calendar/"),
+        Tab("units", pgettext_lazy("列表", "单位"), reverse("web:manage-units")),
+        Tab("users", _("用户与任职"), reverse("web:manage-users")),
+        Tab("batches", pgettext_lazy("列表", "整改批次"), reverse("web:manage-batches")),
+        Tab("campaigns", pgettext_lazy("列表", "专项整治"), reverse("web:manage-campaigns")),
+        Tab("categories", _("问题类别"), reverse("web:manage-categories")),
+        Tab("calendar", _("工作日历"), reverse("web:manage-calendar")),
     ]
-    if _served(WEBHOOKS_PATH):
-        tabs.append(Tab("webhooks", _("消息推送"), WEBHOOKS_PATH))
+    webhooks = _reversed(WEBHOOKS)
+    if webhooks:
+        tabs.append(Tab("webhooks", _("消息推送"), webhooks))
     return tabs
 
 

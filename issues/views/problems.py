@@ -35,7 +35,6 @@ from issues.views.common import light_choices, light_display
 PAGE_SIZE = 50
 # The export's named column profiles (books.services.export.PROFILES) offered beside the default.
 EXPORT_PROFILES = [(p.key, p.label) for p in PROFILES.values() if p.key != "default"]
-EXPORT_PATHS = {"xlsx": "/api/v1/exports/ledger.xlsx", "csv": "/api/v1/exports/ledger.csv"}
 SORTS = [
     ("due_date", _("整改时限")),
     ("code", _("问题编号")),
@@ -142,6 +141,7 @@ def problem_index(request):
         (name, gettext(ACTIONS[name].label)) for name in LIST_ACTIONS if name in bulk_names
     ]
     export_query = _query(params, page=None)
+    export_paths = {kind: reverse(f"export-ledger-{kind}") for kind in ("xlsx", "csv")}
     return render(
         request,
         "issues/problem_list.html",
@@ -153,15 +153,15 @@ def problem_index(request):
             "rows": rows,
             "summary": stats_summary(problems),
             "sorts": _sort_links(params),
-            "export_xlsx": EXPORT_PATHS["xlsx"] + ("?" + export_query if export_query else ""),
-            "export_csv": EXPORT_PATHS["csv"] + ("?" + export_query if export_query else ""),
+            "export_xlsx": export_paths["xlsx"] + ("?" + export_query if export_query else ""),
+            "export_csv": export_paths["csv"] + ("?" + export_query if export_query else ""),
             "page_query": _query(params, page=None),
             "export_profiles": [
                 {
                     "key": key,
                     "label": label,
-                    "xlsx": EXPORT_PATHS["xlsx"] + "?" + _query(params, page=None, profile=key),
-                    "csv": EXPORT_PATHS["csv"] + "?" + _query(params, page=None, profile=key),
+                    "xlsx": export_paths["xlsx"] + "?" + _query(params, page=None, profile=key),
+                    "csv": export_paths["csv"] + "?" + _query(params, page=None, profile=key),
                 }
                 for key, label in EXPORT_PROFILES
             ],
