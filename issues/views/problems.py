@@ -15,7 +15,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from books.services.export import PROFILES
 from issues.bounds import validate_date
 from issues.models import Batch, Category, Source, Status
 from issues.pagination import IdsFirstPaginator
@@ -33,8 +32,6 @@ from issues.views.choices import indented
 from issues.views.common import light_choices, light_display
 
 PAGE_SIZE = 50
-# The export's named column profiles (books.services.export.PROFILES) offered beside the default.
-EXPORT_PROFILES = [(p.key, p.label) for p in PROFILES.values() if p.key != "default"]
 SORTS = [
     ("due_date", _("整改时限")),
     ("code", _("问题编号")),
@@ -156,15 +153,6 @@ def problem_index(request):
             "export_xlsx": export_paths["xlsx"] + ("?" + export_query if export_query else ""),
             "export_csv": export_paths["csv"] + ("?" + export_query if export_query else ""),
             "page_query": _query(params, page=None),
-            "export_profiles": [
-                {
-                    "key": key,
-                    "label": label,
-                    "xlsx": export_paths["xlsx"] + "?" + _query(params, page=None, profile=key),
-                    "csv": export_paths["csv"] + "?" + _query(params, page=None, profile=key),
-                }
-                for key, label in EXPORT_PROFILES
-            ],
             "unit_report_url": reverse("print-unit-report", args=[int(params["unit"])])
             if params.get("unit", "").isdigit()
             else "",
