@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import (
@@ -47,8 +48,8 @@ class Section:
     """One kind of work: the first SHOWN items, how many there are, and where the rest are."""
 
     key: str
-    title: str
-    empty: str
+    title: str | Promise  # lazy translations, read when the page renders
+    empty: str | Promise
     items: list = field(default_factory=list)
     count: int = 0
     more_url: str = ""

@@ -95,7 +95,7 @@ class ProblemFilter(filters.FilterSet):
 
     class Meta:
         model = Problem
-        fields = []
+        fields: list[str] = []
 
     def filter_unit(self, queryset, name, value):
         path = Unit.objects.filter(pk=value).values_list("path", flat=True).first()
