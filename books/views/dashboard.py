@@ -65,7 +65,7 @@ def _with_on_track(row: dict) -> dict:
 
 def _link(params: dict, **extra) -> str:
     query = {**params, **extra}
-    return "/problems/" + ("?" + urlencode(query) if query else "")
+    return reverse("web:problems") + ("?" + urlencode(query) if query else "")
 
 
 def _scope_text(user) -> str:
