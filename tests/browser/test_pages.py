@@ -33,7 +33,12 @@ def _status(problem):
 def test_it_lands_each_role_on_its_own_work(cast, make_problem, as_user, shot):
     assigned = make_problem("assigned", title="学校食堂管理不规范")
     review = make_problem("closeout_review", title="校外培训治理不到位")
-    late = make_problem("in_progress", title="校舍维修逾期", due_date=dt.date(2026, 2, 20))
+    late = make_problem(
+        "in_progress",
+        title="校舍维修逾期",
+        due_date=dt.date(2026, 2, 20),
+        responsible_leader=cast.leader,
+    )
     make_problem("draft", title="待交办的草稿")
     make_problem("closed", title="已经销号的问题")
     expectations = {
@@ -42,7 +47,7 @@ def test_it_lands_each_role_on_its_own_work(cast, make_problem, as_user, shot):
         "staff_a": ("overdue", "校舍维修逾期"),
         "oa": ("assign", "待交办的草稿"),
         "rev": ("overdue", "校舍维修逾期"),
-        "leader": ("overdue", "校舍维修逾期"),
+        "leader": ("my-problems", "校舍维修逾期"),  # a leader's desk: the problems he answers for
         "viewer_a": ("overdue", "校舍维修逾期"),
         "admin_b": ("overdue", None),
     }
