@@ -58,6 +58,19 @@ def _series():
     }
 
 
+def _completion_bars(rows, buckets, title):
+    """Progress buckets per group, each bar noted with its completion rate."""
+    return stacked_bars(
+        rows,
+        series=buckets,
+        title=title,
+        note_key="completion_rate",
+        note_label=_("完成率"),
+        empty=_("暂无数据"),
+        total_label=_("共 %(n)s"),
+    )
+
+
 def _with_on_track(row: dict) -> dict:
     row["on_track"] = row["in_progress"] - row["overdue"]
     return row
@@ -149,24 +162,8 @@ def dashboard(request):
             center=f"{summary['completion_rate']:g}%",
             center_label=_("整改完成率"),
         ),
-        "source": stacked_bars(
-            by_source,
-            series=buckets,
-            title=_("按问题来源"),
-            note_key="completion_rate",
-            note_label=_("完成率"),
-            empty=_("暂无数据"),
-            total_label=_("共 %(n)s"),
-        ),
-        "category": stacked_bars(
-            by_category,
-            series=buckets,
-            title=_("按问题类别"),
-            note_key="completion_rate",
-            note_label=_("完成率"),
-            empty=_("暂无数据"),
-            total_label=_("共 %(n)s"),
-        ),
+        "source": _completion_bars(by_source, buckets, _("按问题来源")),
+        "category": _completion_bars(by_category, buckets, _("按问题类别")),
         "trend": line_chart(
             trend,
             series=[series["created"], series["closed"]],
