@@ -9,16 +9,16 @@ which closes the remaining window (crash after sending, before marking) for that
 
 import datetime as dt
 import logging
+from collections import defaultdict
 
 from django.db.models import F, Q
 from django.utils import timezone
 
-from issues.models import Problem
-from issues.services.schedule import next_reminder_on, reminders_due
+from issues.services.schedule import reminders_due, reminders_plan
 
 from . import email, webhooks
 from .models import Escalation, Notification, Reminder, ReminderKind, ReminderState
-from .scan_rows import chunk_problems
+from .scan_rows import advance_dates, chunk_problems
 
 logger = logging.getLogger(__name__)
 
@@ -129,27 +129,35 @@ def reminders_dispatch(now=None, limit: int = 5000) -> list[int]:
     return ids
 
 
-def reminders_resync(problem) -> int:
-    """After a workflow change (in its transaction): cancel the problem's pending reminders
-    that its ladder no longer produces, and finish the catch-up `problem_reschedule` began.
+def reminders_resync_many(problems) -> int:
+    """After a workflow change (in its transaction): cancel the problems' pending reminders
+    that their ladders no longer produce, and finish the catch-up `problem_reschedule` began.
 
     problem_reschedule leaves a problem due today whenever a rung has fallen due (it cannot
     know what was sent); if every such rung already has its reminder (or, for an escalation,
     its Escalation row), the date moves on to the next rung, so the scan does not look at the
-    problem again for nothing. Returns the number of reminders cancelled."""
+    problem again for nothing. A constant number of queries for any number of problems (one
+    when none has a pending reminder or is due). Returns the number of reminders cancelled."""
     today = timezone.localdate()
-    pending = list(
-        Reminder.objects.filter(problem_id=problem.pk, state=ReminderState.PENDING).values_list(
-            "pk", "target", "kind", "level", "due_date"
-        )
-    )
-    due_now = problem.next_reminder_on is not None and problem.next_reminder_on <= today
+    by_id = {p.pk: p for p in problems}
+    pending = defaultdict(list)
+    for pk, problem_id, *key in Reminder.objects.filter(
+        problem_id__in=by_id, state=ReminderState.PENDING
+    ).values_list("pk", "problem_id", "target", "kind", "level", "due_date"):
+        pending[problem_id].append((pk, tuple(key)))
+    due_now = {
+        pk
+        for pk, p in by_id.items()
+        if p.next_reminder_on is not None and p.next_reminder_on <= today
+    }
     if not pending and not due_now:
         return 0
-    fresh = next(iter(chunk_problems([problem.pk])), None)
-    due = reminders_due(fresh, today) if fresh else []
-    valid = {(d.target, d.kind, d.level, d.due_date) for d in due}
-    stale = [pk for pk, *key in pending if tuple(key) not in valid]
+    fresh = {p.pk: p for p in chunk_problems(sorted(pending.keys() | due_now))}
+    stale, plans = [], {}
+    for problem_id, row in fresh.items():
+        plans[problem_id] = due, _ = reminders_plan(row, today)
+        valid = {(d.target, d.kind, d.level, d.due_date) for d in due}
+        stale += [pk for pk, key in pending.get(problem_id, []) if key not in valid]
     cancelled = (
         Reminder.objects.filter(pk__in=stale, state=ReminderState.PENDING).update(
             state=ReminderState.CANCELLED
@@ -157,31 +165,42 @@ def reminders_resync(problem) -> int:
         if stale
         else 0
     )
-    if due_now and fresh is not None and _all_recorded(problem.pk, due):
-        upcoming = next_reminder_on(fresh, today)
-        Problem.objects.filter(pk=problem.pk, next_reminder_on=problem.next_reminder_on).update(
-            next_reminder_on=upcoming
-        )
-        problem.next_reminder_on = upcoming
+    recorded = _recorded([pk for pk in due_now if pk in fresh and plans[pk][0]])
+    moves = []
+    for problem_id in sorted(due_now & fresh.keys()):
+        due, upcoming = plans[problem_id]
+        if _all_recorded(problem_id, due, *recorded):
+            problem = by_id[problem_id]
+            moves.append((problem_id, problem.next_reminder_on, upcoming))
+            problem.next_reminder_on = upcoming
+    advance_dates(moves)
     return cancelled
 
 
-def _all_recorded(problem_id: int, due) -> bool:
-    """Has every rung in `due` its reminder row (any recipient, any state)?"""
-    if not due:
-        return True
+def _recorded(problem_ids) -> tuple[set, set]:
+    """The (problem, target, kind, level, due_date) that have a reminder row (any recipient,
+    any state) and the (problem, target, due_date) that have an escalation."""
+    if not problem_ids:
+        return set(), set()
     made = set(
-        Reminder.objects.filter(problem_id=problem_id)
-        .values_list("target", "kind", "level", "due_date")
+        Reminder.objects.filter(problem_id__in=problem_ids)
+        .values_list("problem_id", "target", "kind", "level", "due_date")
         .distinct()
     )
     escalated = set(
-        Escalation.objects.filter(problem_id=problem_id).values_list("target", "due_date")
+        Escalation.objects.filter(problem_id__in=problem_ids).values_list(
+            "problem_id", "target", "due_date"
+        )
     )
+    return made, escalated
+
+
+def _all_recorded(problem_id, due, made, escalated) -> bool:
+    """Has every rung in `due` its reminder row (or, for an escalation, its Escalation)?"""
     for d in due:
         if d.kind == ReminderKind.ESCALATED:
-            if (d.target, d.due_date) not in escalated:
+            if (problem_id, d.target, d.due_date) not in escalated:
                 return False
-        elif (d.target, d.kind, d.level, d.due_date) not in made:
+        elif (problem_id, d.target, d.kind, d.level, d.due_date) not in made:
             return False
     return True

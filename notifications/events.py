@@ -5,7 +5,7 @@ import logging
 from issues.models import Problem, ReviewRequest
 from issues.signals import problem_changed, schedule_changed
 
-from .delivery import reminders_resync
+from .delivery import reminders_resync_many
 from .kinds import EVENT_TITLES
 from .models import Notification
 from .recipients import Directory
@@ -13,55 +13,66 @@ from .recipients import Directory
 logger = logging.getLogger(__name__)
 
 
-def _notify(user_ids, kind, problem, title, body=""):
-    Notification.objects.bulk_create(
-        Notification(recipient_id=uid, kind=kind, problem=problem, title=title, body=body)
-        for uid in sorted(set(user_ids))
-    )
+def on_schedule_changed(sender, problems, **kwargs):
+    reminders_resync_many(problems)
 
 
-def on_schedule_changed(sender, problem, **kwargs):
-    reminders_resync(problem)
-
-
-def on_problem_changed(sender, problem_id, action, actor_id, request_id, **kwargs):
+def on_problem_changed(sender, problem_ids, action, actor_id, request_id, **kwargs):
     """Tell the people whose turn it is now. Runs after commit; never blocks the action."""
     try:
-        _announce(problem_id, action, actor_id, request_id)
+        _announce(problem_ids, action, actor_id, request_id)
     except Exception:
-        logger.exception("announcing %s on problem %s failed", action, problem_id)
+        logger.exception("announcing %s on problems %s failed", action, problem_ids)
 
 
-def _announce(problem_id, action, actor_id, request_id):
-    problem = (
-        Problem.objects.select_related("lead_unit").prefetch_related("measures").get(pk=problem_id)
+def _announce(problem_ids, action, actor_id, request_id):
+    """One action on one problem, or one system action on many (a problem listed twice was
+    acted on twice, and is announced twice): four reads and one INSERT."""
+    problems = (
+        Problem.objects.select_related("lead_unit")
+        .prefetch_related("measures")
+        .in_bulk(problem_ids)
     )
-    directory = Directory([problem])
+    directory = Directory(problems.values())
+    rows = []
+    for problem in (problems[pk] for pk in problem_ids if pk in problems):
+        event, recipients = _recipients(problem, directory, action, request_id)
+        recipients.discard(actor_id)
+        title = EVENT_TITLES.get(event)
+        if title and recipients:
+            rows += [
+                Notification(
+                    recipient_id=uid,
+                    kind=event,
+                    problem=problem,
+                    title=title.format(code=problem.code),
+                    body=problem.title,
+                )
+                for uid in sorted(recipients)
+            ]
+    Notification.objects.bulk_create(rows)
+
+
+def _recipients(problem, directory, action, request_id) -> tuple[str, set[int]]:
+    """The event to announce for `action` on `problem`, and to whom."""
     lead = problem.lead_unit_id
     unit_people = directory.at(lead, "unit_admin")
-    event = action
-    recipients: set[int] = set()
     if action in ("assign", "approve_list", "reject_closeout", "reject_extension", "reopen"):
-        recipients = unit_people
-    elif action == "supervise":
-        recipients = unit_people | directory.at(lead, "unit_head")
-    elif action == "return_list":
-        recipients = unit_people | ({problem.created_by_id} if problem.created_by_id else set())
-    elif (
+        return action, unit_people
+    if action == "supervise":
+        return action, unit_people | directory.at(lead, "unit_head")
+    if action == "return_list":
+        return action, unit_people | ({problem.created_by_id} if problem.created_by_id else set())
+    if (
         action in ("request_closeout", "request_extension", "approve_closeout", "approve_extension")
         and request_id
     ):
         request = ReviewRequest.objects.prefetch_related("steps").get(pk=request_id)
         current = next((s for s in request.steps.all() if s.decision == ""), None)
         if current is None:
-            event = "closed" if action == "approve_closeout" else "extended"
-            recipients = unit_people
-        else:
-            recipients = directory.step_reviewers(problem, request, current)
-    recipients.discard(actor_id)
-    title = EVENT_TITLES.get(event)
-    if title and recipients:
-        _notify(recipients, event, problem, title.format(code=problem.code), problem.title)
+            return ("closed" if action == "approve_closeout" else "extended"), unit_people
+        return action, directory.step_reviewers(problem, request, current)
+    return action, set()
 
 
 def connect():

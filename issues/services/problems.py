@@ -427,7 +427,7 @@ def measure_update(*, actor, measure_id: int, **fields) -> Measure:
 
 def _rescheduled(problem):
     problem_reschedule(problem)
-    schedule_changed.send(sender=Problem, problem=problem)
+    schedule_changed.send(sender=Problem, problems=[problem])
 
 
 def may_report(actor, problem: Problem) -> bool:

@@ -50,5 +50,5 @@ def supervision_reply(*, actor, supervision_id: int, reply: str) -> SupervisionA
     )
     # An answered supervision no longer escalates: drop its pending reminders now.
     problem_reschedule(problem)
-    schedule_changed.send(sender=Problem, problem=problem)
+    schedule_changed.send(sender=Problem, problems=[problem])
     return supervision

@@ -12,9 +12,19 @@ from django.utils import timezone
 
 from issues import signals
 from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition, NotFound
-from issues.models import Problem, RequestStatus, RequestType, ReviewRequest, ReviewStep, Status
+from issues.models import (
+    Problem,
+    RequestStatus,
+    RequestType,
+    ReviewRequest,
+    ReviewStep,
+    Status,
+    SupervisionAction,
+    SupervisionKind,
+    SupervisionLevel,
+)
 from issues.selectors.scope import access_for, visible_problems
-from issues.services.schedule import problem_reschedule
+from issues.services.schedule import problem_reschedule, problems_reschedule
 from issues.services.workflow import effects
 from issues.services.workflow.rules import (
     ActionSpec,
@@ -25,7 +35,7 @@ from issues.services.workflow.rules import (
     step_check,
 )
 from issues.services.workflow.table import ACTIONS, DUE_DATE_ACTIONS, EXTENSION_STATES
-from ledger.services import ledger_append
+from ledger.services import ledger_append, ledger_append_many
 
 S = Status
 
@@ -38,6 +48,7 @@ __all__ = [
     "pending_request",
     "perform_action",
     "step_refusal",
+    "supervise_listed_many",
 ]
 
 
@@ -108,12 +119,12 @@ def perform_action(*, problem_id: int, action: str, actor, data: dict | None = N
         )
         problem_reschedule(problem)
         # Listeners (notifications/) cancel reminders that no longer apply, in this transaction.
-        signals.schedule_changed.send(sender=Problem, problem=problem)
+        signals.schedule_changed.send(sender=Problem, problems=[problem])
         request_id = ctx.request.pk if ctx.request is not None else None
         transaction.on_commit(
             lambda: signals.problem_changed.send(
                 sender=Problem,
-                problem_id=problem.pk,
+                problem_ids=[problem.pk],
                 action=action,
                 actor_id=getattr(actor, "pk", None),
                 request_id=request_id,
@@ -121,6 +132,65 @@ def perform_action(*, problem_id: int, action: str, actor, data: dict | None = N
         )
     problem.pending_requests = None
     return problem
+
+
+def supervise_listed_many(*, items: list[tuple[int, str]]) -> list[int]:
+    """The system's `supervise` action with kind `listed` on many problems at once: what
+    perform_action(action="supervise", actor=None) does for each (problem_id, content) item in
+    turn — the same checks, supervision rows, ledger entries, reschedule and announcement —
+    in a constant number of queries. Rows are locked in pk order. All or nothing: if any item
+    may not be taken (a problem withdrawn or deleted meanwhile) it raises, as perform_action
+    would, and nothing is written. Returns the ids of the problems supervised."""
+    spec = ACTIONS["supervise"]
+    with transaction.atomic():
+        problems = {
+            p.pk: p
+            for p in Problem.objects.select_for_update(of=("self",))
+            .select_related("batch", "lead_unit")
+            .filter(pk__in={problem_id for problem_id, _ in items})
+            .order_by("pk")
+        }
+        access = access_for(None)
+        rows, entries = [], []
+        for problem_id, content in items:
+            problem = problems.get(problem_id)
+            if problem is None:
+                raise NotFound("问题不存在。")
+            ctx = Context(problem=problem, actor=None, access=access)
+            check_available(spec, ctx)
+            ctx.data = _validated(spec, {"kind": SupervisionKind.LISTED, "content": content})
+            rows.append(effects.supervision_of(ctx))
+            entries.append(
+                dict(
+                    problem=problem,
+                    actor=None,
+                    action=spec.name,
+                    from_state=problem.status,
+                    to_state=problem.status,
+                    changes=ctx.changes,
+                    comment=ctx.comment,
+                )
+            )
+        touched = [problems[pk] for pk in dict.fromkeys(pk for pk, _ in items)]
+        SupervisionAction.objects.bulk_create(rows)
+        Problem.objects.filter(pk__in=[p.pk for p in touched]).update(
+            supervision_level=SupervisionLevel.LISTED, updated_at=timezone.now()
+        )
+        ledger_append_many(entries)
+        problems_reschedule(touched)
+        signals.schedule_changed.send(sender=Problem, problems=touched)
+        # One announcement per action taken, as perform_action makes for each.
+        announced = [problem_id for problem_id, _ in items]
+        transaction.on_commit(
+            lambda: signals.problem_changed.send(
+                sender=Problem,
+                problem_ids=announced,
+                action=spec.name,
+                actor_id=None,
+                request_id=None,
+            )
+        )
+    return [p.pk for p in touched]
 
 
 def allowed_actions(problem: Problem, user) -> list[str]:

@@ -292,8 +292,10 @@ def withdraw(ctx: Context):
     return S.WITHDRAWN
 
 
-def record_supervision(ctx: Context, kind, content, reply_due_date=None) -> SupervisionAction:
-    action = SupervisionAction.objects.create(
+def new_supervision(ctx: Context, kind, content, reply_due_date=None) -> SupervisionAction:
+    """The supervision an action records, not yet saved (bulk writers save many at once)."""
+    ctx.changes["supervision"] = [None, kind]
+    return SupervisionAction(
         problem=ctx.problem,
         kind=kind,
         target_unit=ctx.problem.lead_unit,
@@ -301,7 +303,11 @@ def record_supervision(ctx: Context, kind, content, reply_due_date=None) -> Supe
         content=content,
         reply_due_date=reply_due_date,
     )
-    ctx.changes["supervision"] = [None, kind]
+
+
+def record_supervision(ctx: Context, kind, content, reply_due_date=None) -> SupervisionAction:
+    action = new_supervision(ctx, kind, content, reply_due_date)
+    action.save()
     return action
 
 
@@ -316,10 +322,17 @@ def reopen(ctx: Context):
     return S.IN_PROGRESS
 
 
-def supervise(ctx: Context):
+def supervision_of(ctx: Context) -> SupervisionAction:
+    """What `supervise` does, with the supervision left unsaved: the one definition shared by
+    the action and its bulk form (workflow.supervise_listed_many)."""
     data = ctx.data
-    record_supervision(ctx, data["kind"], data["content"], data.get("reply_due_date"))
+    action = new_supervision(ctx, data["kind"], data["content"], data.get("reply_due_date"))
     if data["kind"] == SupervisionKind.LISTED:
         ctx.set("supervision_level", SupervisionLevel.LISTED)
     ctx.comment = data["content"]
+    return action
+
+
+def supervise(ctx: Context):
+    supervision_of(ctx).save()
     return None
