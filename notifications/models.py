@@ -70,9 +70,10 @@ class EscalationState(models.TextChoices):
 
 
 class Escalation(models.Model):
-    """An escalated deadline: the scan inserts it (once, by its unique key), then applies the
-    system's `listed` supervision through the workflow, each in its own savepoint. A failure
-    leaves it pending with the error, and the problem due, so the next scan tries again."""
+    """An escalated deadline: the scan inserts it (once, by its unique key), then claims it
+    and applies the system's `listed` supervision through the workflow (a chunk's at once; one
+    by one, each in its own savepoint, if that fails). A failure leaves it pending with the
+    error, and the problem due, so the next scan tries again."""
 
     target = models.CharField(max_length=40)
     due_date = models.DateField()

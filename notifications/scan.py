@@ -7,10 +7,12 @@ supervisions) and their recipients (2), insert every reminder and escalation wit
 DO NOTHING against their unique keys (so two scans at once, or one run twice, create each
 once), and advance `next_reminder_on` of the whole chunk in one UPDATE by compare-and-set.
 
-Escalations are rare and go through the workflow (the `listed` supervision and its ledger
-entry), one savepoint each. No single problem stops the run: a problem whose ladder raises,
-whose rows cannot be written or whose escalation fails is rolled back to its savepoint,
-recorded as a ScanFailure and left due, so the next scan retries it.
+A chunk's escalations go through the workflow's bulk form of the system's `supervise`
+action (supervise_listed_many: the `listed` supervisions, their ledger entries, reschedule and
+announcement), claimed in one UPDATE … RETURNING, all in one savepoint. No single problem stops
+the run: if that savepoint fails, each escalation is retried alone in its own; a problem whose
+ladder raises, whose rows cannot be written or whose escalation fails is rolled back to its
+savepoint, recorded as a ScanFailure and left due, so the next scan retries it.
 """
 
 import datetime as dt
@@ -21,13 +23,13 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from issues.models import Problem, SupervisionKind
+from issues.models import Problem
 from issues.services.schedule import Kind, reminders_plan
-from issues.services.workflow import perform_action
+from issues.services.workflow import supervise_listed_many
 
 from .models import Escalation, EscalationState, ScanFailure
 from .recipients import Directory
-from .scan_rows import chunk_problems, insert_reminders
+from .scan_rows import advance_dates, chunk_problems, insert_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -68,32 +70,6 @@ def _plan(problem, directory: Directory, today: dt.date) -> _Planned:
     return planned
 
 
-def _advance(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
-    """Move next_reminder_on forward for every row in one UPDATE, by compare-and-set: a row
-    that a workflow action rescheduled meanwhile no longer matches its old value and is left
-    alone. `UPDATE … FROM` a list of (id, old, new): arrays on PostgreSQL, VALUES on SQLite."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(Problem._meta.db_table)
-    # Only the quoted table name is formatted in; every value is a query parameter.
-    update = (
-        f"UPDATE {table} SET next_reminder_on = v.new FROM {{source}} "  # noqa: S608
-        f"WHERE {table}.id = v.id AND {table}.next_reminder_on = v.old"
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            ids, old, new = (list(column) for column in zip(*rows, strict=True))
-            source = "unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, old, new)"
-            cursor.execute(update.format(source=source), [ids, old, new])
-            return
-        adapt = connection.ops.adapt_datefield_value
-        values = ", ".join(["(%s, %s, %s)"] * len(rows))
-        params = [p for pk, old, new in rows for p in (pk, adapt(old), adapt(new))]
-        cursor.execute(
-            f"WITH v(id, old, new) AS (VALUES {values}) " + update.format(source="v"), params
-        )
-
-
 def _write(plans: list[_Planned]) -> int:
     """Insert the reminders and escalations of `plans` and advance their problems. Returns
     how many reminders were new."""
@@ -101,7 +77,7 @@ def _write(plans: list[_Planned]) -> int:
     escalations = [e for p in plans for e in p.escalations]
     if escalations:
         Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
-    _advance([(p.problem.pk, p.problem.next_reminder_on, p.new) for p in plans])
+    advance_dates([(p.problem.pk, p.problem.next_reminder_on, p.new) for p in plans])
     return created
 
 
@@ -156,61 +132,87 @@ def scan_chunk(ids, today: dt.date) -> ScanResult:
 
 
 def escalations_apply(plans: list[_Planned], today: dt.date) -> tuple[int, set[int]]:
-    """Apply the chunk's pending escalations (new ones and earlier failures), each through the
-    workflow in its own savepoint. One query when there is nothing to apply."""
+    """Apply the chunk's pending escalations (new ones and earlier failures): all at once in
+    one savepoint (claim, lock, supervise, ledger, reschedule — a constant number of queries);
+    if that raises, one by one, each in its own savepoint, so only the culprit fails. One
+    query when there is nothing to apply."""
     wanted = {(e.target, e.due_date) for p in plans for e in p.escalations}
     pending = list(
         Escalation.objects.filter(
             problem_id__in=[p.problem.pk for p in plans], state=EscalationState.PENDING
-        )
+        ).order_by("pk")
     )
+    # Withdrawn, closed, extended or answered since it was recorded: not escalated.
+    stale = [e.pk for e in pending if (e.target, e.due_date) not in wanted]
+    if stale:
+        Escalation.objects.filter(pk__in=stale).update(state=EscalationState.CANCELLED)
+    pending = [e for e in pending if (e.target, e.due_date) in wanted]
+    if not pending:
+        return 0, set()
+    try:
+        with transaction.atomic():
+            return _escalate(pending), set()
+    except Exception:
+        logger.warning("bulk escalation of %s failed; one by one", len(pending), exc_info=True)
     done, failed = 0, set()
     for escalation in pending:
-        if (escalation.target, escalation.due_date) not in wanted:
-            # Withdrawn, closed, extended or answered since it was recorded: not escalated.
-            Escalation.objects.filter(pk=escalation.pk).update(state=EscalationState.CANCELLED)
-            continue
         try:
             with transaction.atomic():
-                _escalate(escalation)
+                done += _escalate([escalation])
         except Exception as exc:
-            attempts = escalation.attempts + 1
-            state = (
-                EscalationState.FAILED
-                if attempts >= ESCALATION_ATTEMPTS
-                else EscalationState.PENDING
-            )
-            Escalation.objects.filter(pk=escalation.pk).update(
-                state=state, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000]
-            )
-            if state == EscalationState.PENDING:  # due again, so the next scan retries it
-                Problem.objects.filter(pk=escalation.problem_id).update(next_reminder_on=today)
-            scan_failed(escalation.problem_id, f"escalation: {type(exc).__name__}: {exc}")
-            logger.exception("escalating problem %s failed", escalation.problem_id)
+            _escalation_failed(escalation, exc, today)
             failed.add(escalation.problem_id)
-            continue
-        done += 1
     return done, failed
 
 
-def _escalate(escalation: Escalation) -> None:
-    """The system's `listed` supervision (a workflow action with its ledger entry), once."""
-    claimed = Escalation.objects.filter(pk=escalation.pk, state=EscalationState.PENDING).update(
-        state=EscalationState.DONE, done_at=timezone.now(), attempts=F("attempts") + 1
+def _escalation_failed(escalation: Escalation, exc: Exception, today: dt.date) -> None:
+    attempts = escalation.attempts + 1
+    state = EscalationState.FAILED if attempts >= ESCALATION_ATTEMPTS else EscalationState.PENDING
+    Escalation.objects.filter(pk=escalation.pk).update(
+        state=state, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000]
     )
-    if claimed != 1:
-        return  # another scan escalated it first
-    perform_action(
-        problem_id=escalation.problem_id,
-        action="supervise",
-        actor=None,
-        data={
-            "kind": SupervisionKind.LISTED,
-            "content": (
-                f"逾期超过规定天数（整改时限 {escalation.due_date:%Y-%m-%d}），系统自动挂牌督办。"
-            ),
-        },
-    )
+    if state == EscalationState.PENDING:  # due again, so the next scan retries it
+        Problem.objects.filter(pk=escalation.problem_id).update(next_reminder_on=today)
+    scan_failed(escalation.problem_id, f"escalation: {type(exc).__name__}: {exc}")
+    logger.exception("escalating problem %s failed", escalation.problem_id)
+
+
+def _escalate(escalations: list[Escalation]) -> int:
+    """The system's `listed` supervision for each escalation this scan claims (another scan
+    may have claimed some first): one workflow call for all. Returns how many it applied."""
+    claimed = _claim([e.pk for e in escalations])
+    items = [
+        (e.problem_id, _content(e.due_date))
+        for e in escalations
+        if e.pk in claimed  # in the order given (pk order)
+    ]
+    if items:
+        supervise_listed_many(items=items)
+    return len(items)
+
+
+def _content(due_date: dt.date) -> str:
+    return f"逾期超过规定天数（整改时限 {due_date:%Y-%m-%d}），系统自动挂牌督办。"
+
+
+def _claim(ids: list[int]) -> set[int]:
+    """Mark pending escalations done in one UPDATE … RETURNING; returns the ids this call
+    changed. A concurrent scan waits on the rows, then finds them done and claims none."""
+    table = connection.ops.quote_name(Escalation._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    done, pending = EscalationState.DONE.value, EscalationState.PENDING.value
+    if connection.vendor == "postgresql":
+        where, params = "id = ANY(%s)", [ids]
+    else:
+        where, params = f"id IN ({', '.join(['%s'] * len(ids))})", ids
+    with connection.cursor() as cursor:
+        # Quoted names and placeholders are formatted in (S608); values are parameters.
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, done_at = %s, attempts = attempts + 1 "  # noqa: S608
+            f"WHERE {where} AND state = %s RETURNING id",
+            [done, now, *params, pending],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def reminders_scan(*, today: dt.date | None = None, chunk_size: int = CHUNK_SIZE) -> ScanResult:

@@ -7,6 +7,7 @@ due problems building and saving Django objects cost more than the database did)
 NOTHING RETURNING (PostgreSQL, SQLite ≥ 3.35), and counts the new ones from what it returns.
 """
 
+import datetime as dt
 from types import SimpleNamespace
 
 from django.db import connection
@@ -160,3 +161,29 @@ def insert_reminders(rows: list[tuple]) -> int:
             )
             created += len(cursor.fetchall())
     return created
+
+
+def advance_dates(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
+    """Move next_reminder_on forward for every row in one UPDATE, by compare-and-set: a row
+    that a workflow action rescheduled meanwhile no longer matches its old value and is left
+    alone. `UPDATE … FROM` a list of (id, old, new): arrays on PostgreSQL, VALUES on SQLite."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Problem._meta.db_table)
+    # Only the quoted table name is formatted in; every value is a query parameter.
+    update = (
+        f"UPDATE {table} SET next_reminder_on = v.new FROM {{source}} "  # noqa: S608
+        f"WHERE {table}.id = v.id AND {table}.next_reminder_on = v.old"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, old, new = (list(column) for column in zip(*rows, strict=True))
+            source = "unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, old, new)"
+            cursor.execute(update.format(source=source), [ids, old, new])
+            return
+        adapt = connection.ops.adapt_datefield_value
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        params = [p for pk, old, new in rows for p in (pk, adapt(old), adapt(new))]
+        cursor.execute(
+            f"WITH v(id, old, new) AS (VALUES {values}) " + update.format(source="v"), params
+        )

@@ -35,14 +35,15 @@ def test_an_escalation_that_raises_leaves_the_others_escalated_and_is_retried(
 ):
     _today.move_to(at(ESCALATION_DAY))
     bad = overdue[1]
-    real = scan.perform_action
+    real = scan.supervise_listed_many
 
-    def perform(*, problem_id, **kwargs):
-        if problem_id == bad.pk:
+    def perform(*, items):
+        # The chunk's bulk call fails because of `bad`; the one-by-one retry isolates it.
+        if bad.pk in {problem_id for problem_id, _ in items}:
             raise RuntimeError("the workflow broke")
-        return real(problem_id=problem_id, **kwargs)
+        return real(items=items)
 
-    monkeypatch.setattr(scan, "perform_action", perform)
+    monkeypatch.setattr(scan, "supervise_listed_many", perform)
     result = run_cycle()
     assert result.escalated == 2 and result.errors == 1
     assert [listed(p) for p in overdue] == [True, False, True]
@@ -54,7 +55,7 @@ def test_an_escalation_that_raises_leaves_the_others_escalated_and_is_retried(
     assert Reminder.objects.filter(problem=bad, kind="overdue", state="sent").exists()
     assert Problem.objects.get(pk=bad.pk).next_reminder_on == ESCALATION_DAY
 
-    monkeypatch.setattr(scan, "perform_action", real)
+    monkeypatch.setattr(scan, "supervise_listed_many", real)
     again = run_cycle()
     assert (again.escalated, again.errors) == (1, 0)
     assert all(listed(p) for p in overdue)
