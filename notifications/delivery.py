@@ -14,6 +14,7 @@ from collections import defaultdict
 from django.db.models import F, Q
 from django.utils import timezone
 
+from issues.lookups import AnyOf
 from issues.services.schedule import reminders_due, reminders_plan
 
 from . import email, webhooks
@@ -125,7 +126,7 @@ def reminders_dispatch(now=None, limit: int = 5000) -> list[int]:
         .values_list("pk", flat=True)[:limit]
     )
     if ids:
-        Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
+        Reminder.objects.filter(AnyOf(F("pk"), ids)).update(enqueued_at=now)
     return ids
 
 

@@ -2,6 +2,9 @@
 
 from collections import defaultdict
 
+from django.db.models import F
+
+from issues.lookups import AnyOf
 from issues.models import Membership, Role, StepKind
 from issues.services.schedule import Audience, Due
 
@@ -16,7 +19,8 @@ class Directory:
             unit_ids.update(m.unit_id for m in problem.measures.all())
         self.by_unit: dict[tuple[int, str], list[int]] = defaultdict(list)
         for user_id, unit_id, role in Membership.objects.filter(
-            unit_id__in=unit_ids, role__in=[Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.UNIT_STAFF]
+            AnyOf(F("unit_id"), unit_ids),
+            role__in=[Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.UNIT_STAFF],
         ).values_list("user_id", "unit_id", "role"):
             self.by_unit[(unit_id, role)].append(user_id)
         # Office memberships are few (one office per county); match scope by path in Python.

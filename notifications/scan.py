@@ -23,6 +23,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from issues.lookups import AnyOf
 from issues.models import Problem
 from issues.services.schedule import Kind, reminders_plan
 from issues.services.workflow import supervise_listed_many
@@ -127,7 +128,9 @@ def scan_chunk(ids, today: dt.date) -> ScanResult:
     result.escalated += escalated
     result.errors += len(escalation_failed)
     failed |= escalation_failed
-    ScanFailure.objects.filter(problem_id__in=[pk for pk in ids if pk not in failed]).delete()
+    ScanFailure.objects.filter(
+        AnyOf(F("problem_id"), [pk for pk in ids if pk not in failed])
+    ).delete()
     return result
 
 
@@ -139,7 +142,7 @@ def escalations_apply(plans: list[_Planned], today: dt.date) -> tuple[int, set[i
     wanted = {(e.target, e.due_date) for p in plans for e in p.escalations}
     pending = list(
         Escalation.objects.filter(
-            problem_id__in=[p.problem.pk for p in plans], state=EscalationState.PENDING
+            AnyOf(F("problem_id"), [p.problem.pk for p in plans]), state=EscalationState.PENDING
         ).order_by("pk")
     )
     # Withdrawn, closed, extended or answered since it was recorded: not escalated.

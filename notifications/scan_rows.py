@@ -11,8 +11,10 @@ import datetime as dt
 from types import SimpleNamespace
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
+from issues.lookups import AnyOf
 from issues.models import (
     Batch,
     Measure,
@@ -45,7 +47,7 @@ def chunk_problems(ids) -> list:
     problems = {}
     batch_ids = set()
     for row in (
-        Problem.objects.filter(pk__in=ids)
+        Problem.objects.filter(AnyOf(F("pk"), ids))
         .order_by("pk")
         .values(
             "pk",
@@ -84,25 +86,25 @@ def chunk_problems(ids) -> list:
     }
     for problem in problems.values():
         problem.batch = batches[problem.batch_id]
-    for m in Measure.objects.filter(problem_id__in=problems).values(
+    for m in Measure.objects.filter(AnyOf(F("problem_id"), problems)).values(
         "pk", "problem_id", "status", "due_date", "unit_id", "owner_id"
     ):
         problems[m["problem_id"]].measures.append(_row(**m))
     requests = {}
     for r in ReviewRequest.objects.filter(
-        problem_id__in=problems, status=RequestStatus.PENDING
+        AnyOf(F("problem_id"), problems), status=RequestStatus.PENDING
     ).values("pk", "problem_id", "status", "created_at", "applicant_id"):
         requests[r["pk"]] = request = _row(**r, steps=_Rows())
         problems[r["problem_id"]].requests.append(request)
     for s in (
-        ReviewStep.objects.filter(request_id__in=requests)
+        ReviewStep.objects.filter(AnyOf(F("request_id"), requests))
         .order_by("request_id", "position")
         .values("pk", "request_id", "step_kind", "decision", "decided_at", "reviewer_id")
     ):
         requests[s["request_id"]].steps.append(_row(**s))
-    for s in SupervisionAction.objects.filter(problem_id__in=problems, replied_at=None).values(
-        "pk", "problem_id", "reply_due_date", "replied_at"
-    ):
+    for s in SupervisionAction.objects.filter(
+        AnyOf(F("problem_id"), problems), replied_at=None
+    ).values("pk", "problem_id", "reply_due_date", "replied_at"):
         problems[s["problem_id"]].supervisions.append(_row(**s))
     return list(problems.values())
 
@@ -123,15 +125,13 @@ def insert_reminders(rows: list[tuple]) -> int:
     pending = ReminderState.PENDING.value
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            problem, target, kind, level, due, recipient = (
-                list(c) for c in zip(*rows, strict=True)
-            )
+            problem, target, kind, level, due, recipient = zip(*rows, strict=True)
             # Quoted names are formatted in (S608); every value is a query parameter.
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT p, t, k, l, d, r, %s, %s, 0, '' "  # noqa: S608
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::int[], %s::date[], "
                 "%s::int[]) AS v(p, t, k, l, d, r) ON CONFLICT DO NOTHING RETURNING id",
-                [pending, now, problem, target, [str(k) for k in kind], level, due, recipient],
+                [pending, now, *map(pg_array, (problem, target, kind, level, due, recipient))],
             )
             return len(cursor.fetchall())
         adapt = connection.ops.adapt_datefield_value
@@ -177,9 +177,9 @@ def advance_dates(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            ids, old, new = (list(column) for column in zip(*rows, strict=True))
+            columns = [pg_array(column) for column in zip(*rows, strict=True)]
             source = "unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, old, new)"
-            cursor.execute(update.format(source=source), [ids, old, new])
+            cursor.execute(update.format(source=source), columns)
             return
         adapt = connection.ops.adapt_datefield_value
         values = ", ".join(["(%s, %s, %s)"] * len(rows))
@@ -187,3 +187,21 @@ def advance_dates(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
         cursor.execute(
             f"WITH v(id, old, new) AS (VALUES {values}) " + update.format(source="v"), params
         )
+
+
+def pg_array(values) -> str:
+    """A PostgreSQL array literal ('{1,"a",2026-12-02,NULL}') to pass as one text parameter
+    and cast (`%s::date[]`). psycopg adapts a Python list element by element in Python: for
+    the scan's arrays of 20 000 values that was 4× slower than joining this string."""
+    return "{" + ",".join(_element(v) for v in values) + "}"
+
+
+def _element(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'

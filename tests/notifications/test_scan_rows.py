@@ -1,0 +1,24 @@
+"""The scan's arrays travel as PostgreSQL array literals (scan_rows.pg_array): every value comes
+back as it went in, whatever characters a text holds."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from notifications.scan_rows import pg_array
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.mark.django_db
+def test_it_round_trips_texts_numbers_dates_and_nulls():
+    texts = ["problem:1", "a,b", "{x}", 'say "hi"', "back\\slash", "", "NULL", " 空 格 "]
+    numbers = [1, 0, -7, 2**40, None]
+    dates = [dt.date(2026, 12, 2), None, dt.date(1, 1, 1)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::bigint[], %s::date[]",
+            [pg_array(texts), pg_array(numbers), pg_array(dates)],
+        )
+        assert cursor.fetchone() == (texts, numbers, dates)
