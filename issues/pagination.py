@@ -12,15 +12,25 @@ class IdsFirstPaginator(Paginator):
     `count_with_ids`: the page's ids and the list's count in one query (`COUNT(*) OVER ()`),
     for lists whose filter is costly to evaluate twice (a scope union: the count and the ids
     each read every visible row). A list with no filter keeps its separate COUNT, which an
-    index-only scan answers while the ids stop after one page."""
+    index-only scan answers while the ids stop after one page. `count`: the list's length,
+    when the caller already knows it."""
 
     def __init__(
-        self, object_list: QuerySet, per_page, *, rows_for_ids, count_with_ids=False, **kwargs
+        self,
+        object_list: QuerySet,
+        per_page,
+        *,
+        rows_for_ids,
+        count_with_ids=False,
+        count: int | None = None,
+        **kwargs,
     ):
         super().__init__(object_list, per_page, **kwargs)
         self.queryset = object_list
         self.rows_for_ids = rows_for_ids
         self.count_with_ids = count_with_ids
+        if count is not None:  # the caller knows it already (a cached count)
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
 
     def page(self, number):
         ids = self._ids_and_count(number) if self.count_with_ids else None

@@ -261,6 +261,11 @@ SPECTACULAR_SETTINGS = {
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
 }
+# The dashboard's and the list's counts over large scopes are cached this long, keyed by the
+# ledger head and the newest problem, so a change shows at once (issues.selectors.stats_cache);
+# below STATS_CACHE_FROM_PROBLEMS problems they are computed on every request (cheap there).
+STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=60)
+STATS_CACHE_FROM_PROBLEMS = env.int("STATS_CACHE_FROM_PROBLEMS", default=20000)
 
 # --- Celery: the database holds all reminder state; beat only rings the bell. ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")

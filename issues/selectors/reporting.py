@@ -96,6 +96,18 @@ def on_time_report_rates(problems: QuerySet[Problem], today: dt.date | None = No
     return {r["unit_id"]: rate(r["on_time"], r["due"]) if r["due"] else None for r in rows}
 
 
+def on_time_report_figures(problems: QuerySet[Problem], today: dt.date | None = None):
+    """(on_time_report_rate, on_time_report_rates) from one grouped query: the whole is the
+    sum of the units' tasks."""
+    today = today or timezone.localdate()
+    rows: Iterable[Mapping[str, Any]] = list(
+        _tasks_of(problems).order_by().values("unit_id").annotate(**_due_and_on_time(today))
+    )
+    due = sum(r["due"] for r in rows)
+    whole = rate(sum(r["on_time"] for r in rows), due) if due else None
+    return whole, {r["unit_id"]: rate(r["on_time"], r["due"]) if r["due"] else None for r in rows}
+
+
 def on_time_report_rate(problems: QuerySet[Problem], today: dt.date | None = None):
     """按时报送率 (%, one decimal): tasks submitted on time ÷ tasks due, over the periods of the
     filtered problems' batches and the units that lead them; None when nothing was due yet.

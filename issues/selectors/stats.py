@@ -92,9 +92,21 @@ def finish(row: Mapping[str, Any]) -> dict:
     }
 
 
-def stats_summary(problems: QuerySet[Problem], today: dt.date | None = None) -> dict:
+def bucket_counts(problems: QuerySet[Problem], today: dt.date, field: str | None = None):
+    """The bucket aggregates of the problems (field None: one row), or {value: row} per value
+    of `field`. One query over every row in the queryset: the costly part of statistics."""
+    if field is None:
+        return problems.order_by().aggregate(**bucket_aggregates(today))
+    rows = problems.order_by().values(field).annotate(**bucket_aggregates(today))
+    return {row.pop(field): row for row in rows}
+
+
+def stats_summary(
+    problems: QuerySet[Problem], today: dt.date | None = None, *, counts: dict | None = None
+) -> dict:
+    """`counts`: bucket_counts(problems, today) when the caller already has them."""
     today = today or timezone.localdate()
-    row = problems.order_by().aggregate(**bucket_aggregates(today))
+    row = bucket_counts(problems, today) if counts is None else counts
     result = finish(row)
     result["regulations"] = (
         Regulation.objects.filter(problems__in=problems.values("pk")).distinct().count()
@@ -102,11 +114,21 @@ def stats_summary(problems: QuerySet[Problem], today: dt.date | None = None) -> 
     return result
 
 
-def stats_by(problems: QuerySet[Problem], field: str, today: dt.date | None = None) -> list[dict]:
+def stats_by(
+    problems: QuerySet[Problem],
+    field: str,
+    today: dt.date | None = None,
+    *,
+    counts: dict | None = None,
+) -> list[dict]:
     """One row per value of `field` (source, category, batch, origin...), with the number of
-    regulations (建章立制) linked to the group's problems. Two queries."""
+    regulations (建章立制) linked to the group's problems. Two queries (one when `counts`,
+    bucket_counts(problems, today, field), is given)."""
     today = today or timezone.localdate()
-    rows = problems.order_by().values(field).annotate(**bucket_aggregates(today)).order_by(field)
+    if counts is None:
+        counts = bucket_counts(problems, today, field)
+    keys = sorted(counts, key=lambda key: (key is None, key))
+    rows = [{field: key, **counts[key]} for key in keys]
     regulations = dict(
         Regulation.problems.through.objects.filter(problem_id__in=problems.values("pk"))
         .order_by()
@@ -121,15 +143,18 @@ def stats_by(problems: QuerySet[Problem], field: str, today: dt.date | None = No
 
 
 def stats_units(
-    problems: QuerySet[Problem], units: QuerySet[Unit], today: dt.date | None = None
+    problems: QuerySet[Problem],
+    units: QuerySet[Unit],
+    today: dt.date | None = None,
+    *,
+    counts: dict | None = None,
 ) -> list[dict]:
     """One row per unit in `units` (zeros included), by lead unit, plus its regulations.
-    Three queries whatever the number of units."""
+    Three queries whatever the number of units (two when `counts`,
+    bucket_counts(problems, today, "lead_unit"), is given)."""
     today = today or timezone.localdate()
-    counts = {
-        row["lead_unit"]: row
-        for row in problems.order_by().values("lead_unit").annotate(**bucket_aggregates(today))
-    }
+    if counts is None:
+        counts = bucket_counts(problems, today, "lead_unit")
     regulations = dict(
         Regulation.objects.filter(unit__in=units.values("pk"))
         .order_by()
@@ -167,12 +192,31 @@ def unit_ranking(rows: list[dict]) -> list[dict]:
     return ranked
 
 
-def monthly_trend(problems: QuerySet[Problem], months: int = 12) -> list[dict]:
-    """Problems registered and closed per local month over the last `months` months."""
-    tz = timezone.get_current_timezone()
+def monthly_trend(
+    problems: QuerySet[Problem], months: int = 12, *, counts: dict | None = None
+) -> list[dict]:
+    """Problems registered and closed per local month over the last `months` months.
+    `counts`: monthly_counts(problems, months) when the caller already has them."""
     today = timezone.localdate()
+    first = _first_month(today, months)
+    created, closed = monthly_counts(problems, months) if counts is None else counts
+    result, month = [], first
+    while month <= today:
+        key = month.strftime("%Y-%m")
+        result.append({"month": key, "created": created.get(key, 0), "closed": closed.get(key, 0)})
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return result
+
+
+def _first_month(today: dt.date, months: int) -> dt.date:
     index = today.year * 12 + today.month - 1 - (months - 1)
-    first = dt.date(index // 12, index % 12 + 1, 1)
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_counts(problems: QuerySet[Problem], months: int = 12) -> tuple[dict, dict]:
+    """({"YYYY-MM": registered}, {"YYYY-MM": closed}) over the last `months` local months."""
+    tz = timezone.get_current_timezone()
+    first = _first_month(timezone.localdate(), months)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     created = dict(
         problems.filter(created_at__gte=start, status__in=COUNTED)
@@ -197,22 +241,18 @@ def monthly_trend(problems: QuerySet[Problem], months: int = 12) -> list[dict]:
             for m, n in counts.items()
         }
 
-    created, closed = by_month(created), by_month(closed)
-    result, month = [], first
-    while month <= today:
-        key = month.strftime("%Y-%m")
-        result.append({"month": key, "created": created.get(key, 0), "closed": closed.get(key, 0)})
-        month = (month + dt.timedelta(days=32)).replace(day=1)
-    return result
+    return by_month(created), by_month(closed)
 
 
 # The breakdowns the API offers: dimension → grouped field.
 STATS_DIMENSIONS = {"source": "source", "category": "category", "batch": "batch"}
 
 
-def stats_by_dimension(problems: QuerySet[Problem], dimension: str) -> list[dict]:
+def stats_by_dimension(
+    problems: QuerySet[Problem], dimension: str, *, counts: dict | None = None
+) -> list[dict]:
     """stats_by with a readable `label` per row (source label, category or batch name)."""
-    rows = stats_by(problems, STATS_DIMENSIONS[dimension])
+    rows = stats_by(problems, STATS_DIMENSIONS[dimension], counts=counts)
     labels: dict[Any, str]
     if dimension == "source":
         labels = {value: str(label) for value, label in Source.choices}

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -21,7 +22,8 @@ from issues.pagination import IdsFirstPaginator
 from issues.selectors.problem_filter import filter_problems
 from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import access_for, scope_units, visible_campaigns
-from issues.selectors.stats import stats_summary
+from issues.selectors.stats import bucket_counts, stats_summary
+from issues.selectors.stats_cache import cached_counts
 from issues.services.bulk_actions import MAX_BULK
 from issues.services.problems import lead_units_for
 from issues.services.workflow import ACTIONS, allowed_actions
@@ -30,6 +32,7 @@ from issues.views.books_common import books_context
 from issues.views.bulk import LIST_ACTIONS
 from issues.views.choices import indented
 from issues.views.common import light_choices, light_display
+from issues.views.widgets import QuickSelect
 
 PAGE_SIZE = 50
 SORTS = [
@@ -43,17 +46,18 @@ class FilterForm(forms.Form):
     """The visible form; its names are the API's query parameters (SPEC §9)."""
 
     q = forms.CharField(label=_("关键词"), required=False)
-    batch = forms.ChoiceField(label=_("整改批次"), required=False)
-    campaign = forms.ChoiceField(label=_("专项整治"), required=False)
-    source = forms.ChoiceField(label=_("问题来源"), required=False)
-    category = forms.ChoiceField(label=_("问题类别"), required=False)
-    status = forms.ChoiceField(label=_("整改状态"), required=False)
-    light = forms.ChoiceField(label=_("预警"), required=False)
-    unit = forms.ChoiceField(label=_("单位（含配合、下级）"), required=False)
+    batch = forms.ChoiceField(label=_("整改批次"), required=False, widget=QuickSelect)
+    campaign = forms.ChoiceField(label=_("专项整治"), required=False, widget=QuickSelect)
+    source = forms.ChoiceField(label=_("问题来源"), required=False, widget=QuickSelect)
+    category = forms.ChoiceField(label=_("问题类别"), required=False, widget=QuickSelect)
+    status = forms.ChoiceField(label=_("整改状态"), required=False, widget=QuickSelect)
+    light = forms.ChoiceField(label=_("预警"), required=False, widget=QuickSelect)
+    unit = forms.ChoiceField(label=_("单位（含配合、下级）"), required=False, widget=QuickSelect)
     overdue = forms.ChoiceField(
         label=_("是否逾期"),
         required=False,
         choices=[("", _("全部")), ("true", _("已逾期")), ("false", _("未逾期"))],
+        widget=QuickSelect,
     )
     due_after = forms.DateField(
         validators=[validate_date],
@@ -112,6 +116,21 @@ def _sort_links(params):
     return {link["key"]: link for link in links}
 
 
+def _counts(user, problems, params) -> dict:
+    """The list's length and its summary's bucket counts. For a scope that holds every unit
+    they depend on the filters and the day only, and are shared a short while
+    (issues.selectors.stats_cache); a scoped user's count comes with the page's ids."""
+    today = timezone.localdate()
+    if not access_for(user).covers_every_unit:
+        return {"today": today, "count": None, "summary": bucket_counts(problems, today)}
+    filters = sorted((k, v) for k, v in params.items() if k not in ("page", "ordering"))
+
+    def compute():
+        return {"count": problems.count(), "summary": bucket_counts(problems, today)}
+
+    return {"today": today, **cached_counts("problems", (filters, today), compute)}
+
+
 @require_GET
 @login_required
 def problem_index(request):
@@ -119,12 +138,14 @@ def problem_index(request):
     params = request.GET.dict()
     filterset = filter_problems(request.GET, problem_list(user), request)
     problems = filterset.qs
+    counts = _counts(user, problems, params)
     paginator = IdsFirstPaginator(
         problems,
         PAGE_SIZE,
         rows_for_ids=problem_rows_by_id,
         # A scoped user's count comes with the page's ids: the scope union read once.
-        count_with_ids=not access_for(user).covers_every_unit,
+        count_with_ids=counts["count"] is None,
+        count=counts["count"],
     )
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -148,7 +169,7 @@ def problem_index(request):
             "filtered": any(v for k, v in params.items() if k not in ("page", "ordering")),
             "page": page,
             "rows": rows,
-            "summary": stats_summary(problems),
+            "summary": stats_summary(problems, counts["today"], counts=counts["summary"]),
             "sorts": _sort_links(params),
             "export_xlsx": export_paths["xlsx"] + ("?" + export_query if export_query else ""),
             "export_csv": export_paths["csv"] + ("?" + export_query if export_query else ""),
