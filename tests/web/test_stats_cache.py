@@ -90,3 +90,17 @@ def test_it_shares_nothing_with_a_scoped_user(cached, county, make_problem, web)
     make_problem("in_progress", title="卫健局的问题", lead_unit=county.unit_b)
     assert _dashboard_total(web(county.oa)) == 3
     assert _dashboard_total(web(county.admin_a)) == 2
+
+
+def test_it_costs_a_constant_number_of_queries_when_cached(cached, county, make_problem, web):
+    client = web(county.oa)
+    for url in ("/dashboard/", "/problems/"):
+        client.get(url)
+        with CaptureQueriesContext(connection) as before:
+            client.get(url)
+        for n in range(4):
+            make_problem("in_progress", title=f"又一个问题{n}", lead_unit=county.unit_b)
+        client.get(url)  # new problems: counted afresh once
+        with CaptureQueriesContext(connection) as after:
+            client.get(url)
+        assert len(after) == len(before), "\n".join(q["sql"] for q in after.captured_queries)
