@@ -68,6 +68,8 @@ class Pagination(PageNumberPagination):
                 IdsFirstPaginator,
                 rows_for_ids=rows_for_ids,
                 count_with_ids=getattr(view, "count_with_ids", False),
+                # A view may know the list's length already (a cached count).
+                count=view.known_count(queryset) if hasattr(view, "known_count") else None,
             )
         return super().paginate_queryset(queryset, request, view)
 

@@ -59,3 +59,10 @@ def cached_counts(name: str, key: Any, compute: Callable[[], Any]) -> Any:
         value = compute()
         cache.set(cache_key, value, seconds)
     return value
+
+
+def list_filters(query) -> list:
+    """A list request's filters as a cache key part: every value of every parameter but the
+    page, its size and the order (a QueryDict)."""
+    skip = ("page", "page_size", "ordering")
+    return sorted((name, values) for name, values in query.lists() if name not in skip)

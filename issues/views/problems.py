@@ -23,7 +23,7 @@ from issues.selectors.problem_filter import filter_problems
 from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import access_for, scope_units, visible_campaigns
 from issues.selectors.stats import bucket_counts, stats_summary
-from issues.selectors.stats_cache import cached_counts
+from issues.selectors.stats_cache import cached_counts, list_filters
 from issues.services.bulk_actions import MAX_BULK
 from issues.services.problems import lead_units_for
 from issues.services.workflow import ACTIONS, allowed_actions
@@ -116,14 +116,14 @@ def _sort_links(params):
     return {link["key"]: link for link in links}
 
 
-def _counts(user, problems, params) -> dict:
+def _counts(user, problems, query) -> dict:
     """The list's length and its summary's bucket counts. For a scope that holds every unit
     they depend on the filters and the day only, and are shared a short while
     (issues.selectors.stats_cache); a scoped user's count comes with the page's ids."""
     today = timezone.localdate()
     if not access_for(user).covers_every_unit:
         return {"today": today, "count": None, "summary": bucket_counts(problems, today)}
-    filters = sorted((k, v) for k, v in params.items() if k not in ("page", "ordering"))
+    filters = list_filters(query)
 
     def compute():
         return {"count": problems.count(), "summary": bucket_counts(problems, today)}
@@ -138,7 +138,7 @@ def problem_index(request):
     params = request.GET.dict()
     filterset = filter_problems(request.GET, problem_list(user), request)
     problems = filterset.qs
-    counts = _counts(user, problems, params)
+    counts = _counts(user, problems, request.GET)
     paginator = IdsFirstPaginator(
         problems,
         PAGE_SIZE,

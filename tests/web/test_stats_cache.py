@@ -104,3 +104,12 @@ def test_it_costs_a_constant_number_of_queries_when_cached(cached, county, make_
         with CaptureQueriesContext(connection) as after:
             client.get(url)
         assert len(after) == len(before), "\n".join(q["sql"] for q in after.captured_queries)
+
+
+def test_it_counts_the_api_list_afresh_after_a_change(cached, county, make_problem, api):
+    client = api(county.oa)
+    assert client.get("/api/v1/problems/").json()["count"] == 2
+    assert client.get("/api/v1/problems/", {"status": "assigned"}).json()["count"] == 1
+    make_problem("in_progress", title="新登记的问题")
+    assert client.get("/api/v1/problems/").json()["count"] == 3
+    assert client.get("/api/v1/problems/", {"status": "assigned"}).json()["count"] == 1
