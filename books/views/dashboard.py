@@ -140,10 +140,10 @@ def dashboard(request):
     visible = filterset.qs.order_by()
     # One 统计口径 (STATS_BASIS): every figure below counts the problems led in scope.
     problems = led_problems(user, visible)
-    cooperating = cooperating_count(user, visible)
 
     counts = _counts(user, problems, params, today)
     summary = _with_on_track(stats_summary(problems, today, counts=counts["all"]))
+    cooperating = cooperating_count(user, visible, led_total=summary["total"])
     summary["on_time_report_rate"], report_rates = on_time_report_figures(problems, today)
     series = _series()
     buckets = [series[k] for k in ("completed", "on_track", "overdue", "long_term")]

@@ -43,10 +43,16 @@ def led_problems(user, problems: QuerySet[Problem]) -> QuerySet[Problem]:
     return problems.filter(lead_unit__in=scope_units(user).values("pk"))
 
 
-def cooperating_count(user, problems: QuerySet[Problem]) -> int:
-    """Visible problems in the counted states that the user's units only cooperate on (配合)."""
+def cooperating_count(user, problems: QuerySet[Problem], *, led_total: int | None = None) -> int:
+    """Visible problems in the counted states that the user's units only cooperate on (配合).
+
+    `led_total`: the counted problems the user's units lead (stats_summary's total), when the
+    caller has it: then the visible ones less those — the `NOT lead_unit IN (scope)` beside
+    the scope union made PostgreSQL read every problem (167 ms against 17 ms at 100 000)."""
     if access_for(user).covers_every_unit:
         return 0
+    if led_total is not None:
+        return problems.filter(status__in=COUNTED).order_by().count() - led_total
     return (
         problems.filter(status__in=COUNTED)
         .exclude(lead_unit__in=scope_units(user).values("pk"))

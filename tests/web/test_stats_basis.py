@@ -31,6 +31,8 @@ def test_it_counts_led_problems_and_keeps_cooperating_ones_apart(county_work):
     summary = stats_summary(led_problems(c.head_a, visible))
     assert (summary["total"], summary["completed"], summary["completion_rate"]) == (2, 1, 50.0)
     assert cooperating_count(c.head_a, visible) == 2  # ... and the two 配合 apart
+    # The same from the led total (the dashboard's form: visible less led).
+    assert cooperating_count(c.head_a, visible, led_total=summary["total"]) == 2
     # The county office sees everything and cooperates on nothing.
     everything = visible_problems(c.oa)
     assert stats_summary(led_problems(c.oa, everything))["total"] == 4
