@@ -40,7 +40,7 @@ def problems_version() -> tuple[int, int, int]:
             f"SELECT (SELECT MAX(seq) FROM {head}), (SELECT MAX(id) FROM {problems}), ({size})"  # noqa: S608
         )
         seq, newest, size = cursor.fetchone()
-    return seq or 0, newest or 0, size or 0
+    return seq or 0, newest or 0, max(size or 0, 0)  # reltuples is -1 before any ANALYZE
 
 
 def cached_counts(name: str, key: Any, compute: Callable[[], Any]) -> Any:
