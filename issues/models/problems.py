@@ -185,6 +185,14 @@ class Problem(models.Model):
             # Overdue / light / ordering by deadline within a state.
             models.Index(fields=["status", "due_date"], name="problem_status_due"),
             models.Index(fields=["batch", "status"], name="problem_batch_status"),
+            # The overdue, most overdue first (the dashboard's list, ?overdue=true by due
+            # date): read in order and stopped after a page. Without it PostgreSQL fetched and
+            # sorted all 112 000 overdue of 1 000 000 problems for 15 rows (0.6 s).
+            models.Index(
+                fields=["due_date", "id"],
+                name="problem_overdue_due",
+                condition=models.Q(status__in=sorted(OVERDUE_STATES)),
+            ),
             models.Index(fields=["-created_at", "-id"], name="problem_created"),
             # The reminder scan: next_reminder_on <= today, over rows that have one.
             models.Index(
