@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -49,12 +50,18 @@ def _read_or_create(path: Path) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     seed = secrets.token_hex(32)
-    try:  # O_EXCL: two processes starting at once agree on one key
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole under a temporary name, then linked into place: link() fails if the key
+    # exists, so two processes starting at once agree on one key, and neither ever reads a
+    # key file that is still empty.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".ledger-key-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(seed + "\n")
+        os.link(temporary, path)
     except FileExistsError:
         return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(seed + "\n")
+    finally:
+        os.unlink(temporary)
     return seed
 
 

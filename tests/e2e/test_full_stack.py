@@ -25,7 +25,9 @@ from .stack import WebhookSink, wait_until
 
 pytestmark = pytest.mark.e2e
 
-DELIVERY_TIMEOUT = 60  # seconds; SPEC: bounded waits only
+# seconds; SPEC: bounded waits only. A passing run waits a few seconds; the bound is generous
+# because on a loaded two-core machine a worker's reconnection to a restarted Redis took > 60 s.
+DELIVERY_TIMEOUT = 120
 
 
 def overdue_problems(county, count: int) -> list[int]:
@@ -265,14 +267,19 @@ def test_two_workers_at_once_double_nothing(stack, county):
         assert_delivered_exactly_once(stack, ids, expected)
 
         # One webhook POST per event (a problem's overdue notice, not per recipient).
+        # Only this test's problems count: a late delivery from an earlier test's problems
+        # of the same unit may still reach the sink.
+        def ours():
+            return {k: n for k, n in sink.calls.items() if int(k.split(":")[1]) in ids}
+
         wait_until(
-            lambda: len(sink.calls) >= len(ids),
+            lambda: len(ours()) >= len(ids),
             timeout=DELIVERY_TIMEOUT,
             what="the webhook deliveries",
         )
         time.sleep(2 * SCAN_INTERVAL_SECONDS + 1)  # a double would arrive by now
-        assert len(sink.calls) == len(ids)
-        assert set(sink.calls.values()) == {1}, sink.calls
+        assert len(ours()) == len(ids)
+        assert set(ours().values()) == {1}, sink.calls
 
     # Both workers did real deliveries, and together exactly one per reminder.
     delivered = {

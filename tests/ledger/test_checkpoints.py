@@ -5,6 +5,7 @@ rewritten or deleted too. The key is not in the database."""
 
 import datetime as dt
 import json
+import multiprocessing
 import re
 
 import pytest
@@ -102,6 +103,32 @@ def test_it_makes_the_key_file_once_when_no_key_is_set(settings, tmp_path):
     assert signing.public_key_hex() == first
     signing._load.cache_clear()
     assert signing.public_key_hex() == first  # read back from the file, not made anew
+
+
+def _key_in_child(path, barrier, results):
+    barrier.wait(timeout=30)
+    results.put(signing._read_or_create(path))
+
+
+def test_it_gives_processes_starting_at_once_one_whole_key(tmp_path):
+    # Before, the file was created empty and then written: a process starting at that moment
+    # read "" and failed (3 rounds of 40 here). Now it appears only once written.
+    fork = multiprocessing.get_context("fork")
+    for round_ in range(40):
+        path = tmp_path / f"key-{round_}"
+        barrier, results = fork.Barrier(6), fork.Queue()
+        children = [
+            fork.Process(target=_key_in_child, args=(path, barrier, results)) for _ in range(6)
+        ]
+        for child in children:
+            child.start()
+        keys = {results.get(timeout=30) for _ in children}
+        for child in children:
+            child.join(timeout=30)
+
+        assert keys == {path.read_text().strip()}
+        assert re.fullmatch(r"[0-9a-f]{64}", keys.pop())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"key-{i}" for i in range(40))
 
 
 def test_it_refuses_to_seal_a_chain_that_does_not_verify(history):
