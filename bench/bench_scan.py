@@ -41,7 +41,7 @@ from common import (
 
 RATIO_LIMIT = 1.5
 SECOND_LIMIT = 1.0
-QUERY_LIMIT = 20  # per 1 000 due problems, escalations (a workflow action each) apart
+QUERY_LIMIT = 20  # per 1 000 due problems, escalations (counted and timed apart) aside
 SECONDS_LIMIT = 3.0  # for the scan of every due problem, escalations apart
 
 
@@ -328,7 +328,7 @@ def _fmt(seconds) -> str:
 
 class Stats:
     """Counts queries and the time spent in the scan's selection query; queries and time spent
-    applying escalations (a workflow action each, SPEC §5) are counted apart, so the set-based
+    applying escalations (the workflow's bulk supervise, SPEC §5) are counted apart, so the set-based
     part of the scan can be read on its own."""
 
     def __init__(self):
