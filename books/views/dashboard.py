@@ -25,7 +25,7 @@ from issues.selectors.stats import (
     STATS_BASIS,
     bucket_counts,
     cooperating_count,
-    led_problems,
+    led_in_scope,
     monthly_counts,
     monthly_trend,
     stats_by_dimension,
@@ -138,8 +138,10 @@ def dashboard(request):
     params = {k: v for k, v in request.GET.items() if k in FILTERS and v}
     filterset = ProblemFilter(params, queryset=visible_problems(user), request=request)
     visible = filterset.qs.order_by()
-    # One 统计口径 (STATS_BASIS): every figure below counts the problems led in scope.
-    problems = led_problems(user, visible)
+    # One 统计口径 (STATS_BASIS): every figure below counts the problems led in scope — the
+    # same filters over led_in_scope, which needs no scope union (all of them are visible).
+    led = ProblemFilter(params, queryset=led_in_scope(user), request=request)
+    problems = led.qs.order_by()
 
     counts = _counts(user, problems, params, today)
     summary = _with_on_track(stats_summary(problems, today, counts=counts["all"]))

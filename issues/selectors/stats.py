@@ -43,6 +43,15 @@ def led_problems(user, problems: QuerySet[Problem]) -> QuerySet[Problem]:
     return problems.filter(lead_unit__in=scope_units(user).values("pk"))
 
 
+def led_in_scope(user) -> QuerySet[Problem]:
+    """Every problem the user's figures count (STATS_BASIS), before filters: those led by a unit
+    in scope. Each is visible (its lead unit is in scope), so no scope union is needed; with
+    it, each of the dashboard's aggregates read a township's problems twice."""
+    if access_for(user).covers_every_unit:
+        return Problem.objects.all()
+    return Problem.objects.filter(lead_unit__in=scope_units(user).values("pk"))
+
+
 def cooperating_count(user, problems: QuerySet[Problem], *, led_total: int | None = None) -> int:
     """Visible problems in the counted states that the user's units only cooperate on (配合).
 

@@ -9,7 +9,13 @@ from openpyxl import load_workbook
 
 from books.services.print_forms import unit_report_data
 from issues.selectors.scope import visible_problems
-from issues.selectors.stats import STATS_BASIS, cooperating_count, led_problems, stats_summary
+from issues.selectors.stats import (
+    STATS_BASIS,
+    cooperating_count,
+    led_in_scope,
+    led_problems,
+    stats_summary,
+)
 
 KEYS = ("total", "completed", "in_progress", "long_term", "overdue", "completion_rate")
 
@@ -37,6 +43,18 @@ def test_it_counts_led_problems_and_keeps_cooperating_ones_apart(county_work):
     everything = visible_problems(c.oa)
     assert stats_summary(led_problems(c.oa, everything))["total"] == 4
     assert cooperating_count(c.oa, everything) == 0
+
+
+def test_it_counts_the_same_problems_from_the_lead_units_alone(county_work):
+    """The dashboard reads led_in_scope (no scope union): the same set as the visible ones led
+    in scope, for a unit that cooperates and for the county office."""
+    c = county_work
+    for user in (c.head_a, c.admin_b, c.oa):
+        led = led_problems(user, visible_problems(user))
+        assert sorted(led_in_scope(user).values_list("pk", flat=True)) == sorted(
+            led.values_list("pk", flat=True)
+        )
+    assert led_in_scope(c.head_a).count() == 2
 
 
 def test_the_dashboard_and_the_unit_report_agree_for_one_unit(county_work, web):
