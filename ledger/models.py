@@ -38,8 +38,13 @@ class LedgerHead(models.Model):
 class LedgerEntry(models.Model):
     seq = models.BigIntegerField(primary_key=True, verbose_name=_("序号"))
     # By string reference: the ledger records facts about problems but never imports issues/.
+    # No index of its own: ledger_problem_seq (problem, seq) serves every lookup by problem.
     problem = models.ForeignKey(
-        "issues.Problem", on_delete=models.PROTECT, related_name="ledger_entries", null=True
+        "issues.Problem",
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        null=True,
+        db_index=False,
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

@@ -194,3 +194,16 @@ def test_it_refuses_to_change_or_delete_a_checkpoint_but_records_the_witness(his
         checkpoint.signature,
         "sent",
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_it_writes_no_index_that_no_query_reads():
+    # Each append writes every index; migration 0006 dropped the two nothing reads.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'ledger_ledgerentry' ORDER BY 1"
+        )
+        columns = sorted(row[0].split(" USING btree ")[1] for row in cursor.fetchall())
+
+    assert columns == ["(actor_id)", "(hash)", "(problem_id, seq)", "(seq)"]
