@@ -58,8 +58,15 @@ class SupervisionLevel(models.TextChoices):
 
 class Problem(models.Model):
     code = models.CharField(_("问题编号"), max_length=50, unique=True)
+    # No index of their own (batch, lead_unit): problem_batch_status and problem_lead_status
+    # lead with them, and every non-HOT update (the scan advances next_reminder_on) writes
+    # each index.
     batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="problems", verbose_name=_("整改批次")
+        Batch,
+        on_delete=models.PROTECT,
+        related_name="problems",
+        verbose_name=_("整改批次"),
+        db_index=False,
     )
     campaign = models.ForeignKey(
         Campaign,
@@ -104,7 +111,11 @@ class Problem(models.Model):
         verbose_name=_("责任领导"),
     )
     lead_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="led_problems", verbose_name=_("牵头单位")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="led_problems",
+        verbose_name=_("牵头单位"),
+        db_index=False,
     )
     cooperating_units = models.ManyToManyField(
         Unit, blank=True, related_name="cooperating_problems", verbose_name=_("配合单位")
