@@ -211,7 +211,8 @@ def problems_reschedule(problems: list[Problem]) -> None:
         .prefetch_related("measures", "requests__steps", "supervisions")
         .in_bulk([p.pk for p in problems])
     )
-    changed_rows, columns = [], set()
+    changed_rows: list[Problem] = []
+    columns: set[str] = set()
     for problem in problems:
         row = fresh[problem.pk]
         due, upcoming = reminders_plan(row, today)
