@@ -209,14 +209,16 @@ def scratch_arguments(parser, *, database: str) -> None:
     parser.add_argument("--quick", action="store_true", help="10 000 problems, fewer rounds")
     parser.add_argument("--database", default=database, help="scratch database name")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a kept database again (and keep it)"
+    )
 
 
 def measure_generated(
     script: Path, args, child_args: list[str], *, seed: int, units: int | None = None
 ) -> dict:
     """Print the machine, make (or reuse) the scratch database, run `script --child` on it and
-    return its result; the database is dropped afterwards unless --keep."""
+    return its result; the database is dropped afterwards unless --keep or --reuse."""
     url = server_url()
     problems = 10_000 if args.quick else args.problems
     print(json.dumps(machine(url), ensure_ascii=False), flush=True)
@@ -226,7 +228,7 @@ def measure_generated(
     try:
         return run_child(script, child_args, scratch)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):  # a reused database was kept on purpose
             drop_database(url, args.database)
 
 
