@@ -5,7 +5,6 @@ input to one service; the services decide who may do what, and in which state.
 """
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -24,7 +23,7 @@ from issues.selectors.problem_filter import ProblemFilter
 from issues.selectors.problems import measure_list, problem_list
 from issues.selectors.scope import access_for, visible_problems
 from issues.selectors.similar import similar_problems
-from issues.selectors.stats_cache import cached_counts, list_filters
+from issues.selectors.stats_cache import shared_list_counts
 from issues.services.problems import measure_create, measure_update, problem_create, problem_update
 from issues.services.workflow import ACTIONS, perform_action
 
@@ -61,12 +60,11 @@ class ProblemListView(ProblemViewMixin, generics.ListCreateAPIView):
         return not access_for(self.request.user).covers_every_unit
 
     def known_count(self, queryset) -> int | None:
-        """A scope that holds every unit: the list's length depends on the filters and the day
-        only, and is shared a short while (issues.selectors.stats_cache); else None."""
-        if not access_for(self.request.user).covers_every_unit:
-            return None
-        key = (list_filters(self.request.query_params), timezone.localdate())
-        return cached_counts("problem-count", key, queryset.count)
+        """A scope that holds every unit: the list's length, shared a short while
+        (issues.selectors.stats_cache); else None."""
+        return shared_list_counts(
+            self.request.user, "problem-count", self.request.query_params, queryset.count
+        )
 
     def rows_for_ids(self, ids):
         """A page's rows, read by id once the filtered list has picked them (in scope), as

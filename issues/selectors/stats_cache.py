@@ -21,8 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from issues.models import Problem
+from issues.selectors.scope import access_for
 from ledger.models import LedgerHead
 
 
@@ -66,3 +68,12 @@ def list_filters(query) -> list:
     page, its size and the order (a QueryDict)."""
     skip = ("page", "page_size", "ordering")
     return sorted((name, values) for name, values in query.lists() if name not in skip)
+
+
+def shared_list_counts(user, name: str, query, compute: Callable[[], Any]) -> Any:
+    """compute() for a problem list, shared by everyone whose scope holds every unit (their
+    list depends on its filters, `query`, and the day only); None for a scoped user, whose
+    counts are their own and are not cached."""
+    if not access_for(user).covers_every_unit:
+        return None
+    return cached_counts(name, (list_filters(query), timezone.localdate()), compute)

@@ -21,9 +21,9 @@ from issues.models import Batch, Category, Source, Status
 from issues.pagination import IdsFirstPaginator
 from issues.selectors.problem_filter import filter_problems
 from issues.selectors.problems import problem_list, problem_rows_by_id
-from issues.selectors.scope import access_for, scope_units, visible_campaigns
+from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import bucket_counts, stats_summary
-from issues.selectors.stats_cache import cached_counts, list_filters
+from issues.selectors.stats_cache import shared_list_counts
 from issues.services.bulk_actions import MAX_BULK
 from issues.services.problems import lead_units_for
 from issues.services.workflow import ACTIONS, allowed_actions
@@ -117,18 +117,19 @@ def _sort_links(params):
 
 
 def _counts(user, problems, query) -> dict:
-    """The list's length and its summary's bucket counts. For a scope that holds every unit
-    they depend on the filters and the day only, and are shared a short while
-    (issues.selectors.stats_cache); a scoped user's count comes with the page's ids."""
+    """The list's length and its summary's bucket counts: shared a short while for a scope
+    that holds every unit (issues.selectors.stats_cache); a scoped user's count comes with the
+    page's ids."""
     today = timezone.localdate()
-    if not access_for(user).covers_every_unit:
+    shared = shared_list_counts(
+        user,
+        "problems",
+        query,
+        lambda: {"count": problems.count(), "summary": bucket_counts(problems, today)},
+    )
+    if shared is None:
         return {"today": today, "count": None, "summary": bucket_counts(problems, today)}
-    filters = list_filters(query)
-
-    def compute():
-        return {"count": problems.count(), "summary": bucket_counts(problems, today)}
-
-    return {"today": today, **cached_counts("problems", (filters, today), compute)}
+    return {"today": today, **shared}
 
 
 @require_GET
