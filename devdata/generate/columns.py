@@ -19,7 +19,7 @@ REQUEST_COLUMNS = [
     "id", "problem_id", "request_type", "status", "applicant_id", "from_state", "created_at",
     "decided_at", "summary", "self_check", "rework_requirement", "new_due_date", "kind",
     "original_due_date", "requested_due_date", "reason", "progress_so_far", "stage_goal",
-    "next_review_date",
+    "next_review_date", "current_step_kind",
 ]  # fmt: skip
 STEP_COLUMNS = [
     "id", "request_id", "position", "step_kind", "decision", "reviewer_id", "opinion",

@@ -450,6 +450,7 @@ class ProblemMaker:
                 "", None, "" if closeout else "long_term", None if closeout else due, None,
                 "" if closeout else "该问题涉及长效机制建设，需长期坚持。", "",
                 "" if closeout else "阶段目标按季度推进。", None if closeout else next_review,
+                kinds[len(decided)] if pending else "",
             ))  # fmt: skip
             for position, kind in enumerate(kinds, 1):
                 when = decided[position - 1] if position <= len(decided) else None

@@ -265,6 +265,16 @@ class Measure(models.Model):
             # Scope: problems that have a measure of a unit in the user's subtree.
             models.Index(fields=["unit", "problem"], name="measure_unit_problem"),
             models.Index(fields=["status", "due_date"], name="measure_status_due"),
+            # 待办's measures due within the week for the user's units: without it PostgreSQL
+            # AND-ed the unit's index with every open measure's (336 000 at 1 000 000
+            # problems, 26 of the section's 34 ms).
+            models.Index(
+                fields=["unit", "due_date"],
+                name="measure_open_unit_due",
+                condition=models.Q(
+                    status__in=[MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS]
+                ),
+            ),
         ]
         verbose_name = _("整改措施")
         verbose_name_plural = _("整改措施")

@@ -9,7 +9,7 @@ and, unless he or she also holds an office role, the overdue list
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -20,6 +20,7 @@ from issues.models import (
     OFFICE_ROLES,
     Measure,
     MeasureStatus,
+    Problem,
     ReportTask,
     RequestStatus,
     RequestType,
@@ -33,7 +34,12 @@ from issues.selectors.deadlines import annotate_deadlines, problem_overdue_q
 from issues.selectors.leader_desk import LeaderDesk, leader_desk
 from issues.selectors.reporting import STATUS_LABELS, task_status
 from issues.selectors.reviews import pending_reviews
-from issues.selectors.scope import access_for, scope_units_for_roles, visible_problems
+from issues.selectors.scope import (
+    access_for,
+    scope_units_for_roles,
+    visible_problem_q,
+    visible_problems,
+)
 from issues.services.reporting import SUBMITTERS
 from issues.services.supervision import REPLY_ROLES
 
@@ -56,13 +62,28 @@ class Section:
 
 
 def _problems(user, q, order=("due_date", "pk")):
-    qs = annotate_deadlines(visible_problems(user)).filter(q).select_related("lead_unit")
-    return qs.order_by(*order)
+    """The visible problems matching `q`, as a section lists them."""
+    return _led(q, order, visible_problems(user))
 
 
-def _section_problems(section, qs):
-    section.count = qs.count()
-    section.items = list(qs[:SHOWN])
+def _led(q, order=("due_date", "pk"), problems=None):
+    """Problems matching `q`, which must hold their lead unit to units of the user's own
+    scopes (a unit admin's units, an office's): visible by their lead unit (selectors/
+    scope.py), so without the scope's union of every visible problem."""
+    qs = annotate_deadlines(problems if problems is not None else Problem.objects.all())
+    return qs.filter(q).select_related("lead_unit").order_by(*order)
+
+
+def _section_problems(section, qs, *, together=False):
+    """The section's count and first SHOWN items. `together`: in one query (`COUNT(*) OVER
+    ()`), for a filter that costs a scope union, which a count and a page would each
+    evaluate; otherwise apart, the count from an index and the page stopping after SHOWN."""
+    if together:
+        section.items = list(qs.annotate(_total=Window(Count("pk")))[:SHOWN])
+        section.count = section.items[0]._total if section.items else 0
+    else:
+        section.count = qs.count()
+        section.items = list(qs[:SHOWN])
     return section
 
 
@@ -83,13 +104,13 @@ def _reviews(user):
     return section
 
 
-def _rework(user, unit_ids):
+def _rework(unit_ids):
     """In progress again because the latest close-out request was sent back."""
     latest = ReviewRequest.objects.filter(
         problem_id=OuterRef("pk"), request_type=RequestType.CLOSEOUT
     ).order_by("-created_at", "-id")
     return (
-        _problems(user, Q(status=Status.IN_PROGRESS, lead_unit_id__in=unit_ids))
+        _led(Q(status=Status.IN_PROGRESS, lead_unit_id__in=unit_ids))
         .annotate(
             last_closeout=Subquery(latest.values("status")[:1]),
             rework_requirement=Subquery(latest.values("rework_requirement")[:1]),
@@ -126,12 +147,12 @@ def my_work(user, today: dt.date | None = None) -> MyWork:
         sections.append(
             _section_problems(
                 Section("acknowledge", _("待签收问题"), _("没有待签收的问题。")),
-                _problems(user, Q(status=Status.ASSIGNED, lead_unit_id__in=admin_units)),
+                _led(Q(status=Status.ASSIGNED, lead_unit_id__in=admin_units)),
             )
         )
         section = _section_problems(
             Section("rework", _("销号被退回，待补充整改"), _("没有被退回的销号申请。")),
-            _rework(user, admin_units),
+            _rework(admin_units),
         )
         if section.count:
             sections.append(section)
@@ -141,7 +162,7 @@ def my_work(user, today: dt.date | None = None) -> MyWork:
         sections.append(
             _section_problems(
                 Section("assign", _("待交办问题（草稿）"), _("没有待交办的问题。")),
-                _problems(user, Q(status=Status.DRAFT, lead_unit_id__in=units), ("-created_at",)),
+                _led(Q(status=Status.DRAFT, lead_unit_id__in=units), ("-created_at",)),
             )
         )
         sections[-1].more_url = reverse("web:problems") + "?status=draft"
@@ -149,7 +170,7 @@ def my_work(user, today: dt.date | None = None) -> MyWork:
         units = scope_units_for_roles(user, OFFICE_ROLES).values("pk")
         section = _section_problems(
             Section("list_review", _("待审核问题清单"), _("没有待审核的问题清单。")),
-            _problems(user, Q(status=Status.LIST_REVIEW, lead_unit_id__in=units)),
+            _led(Q(status=Status.LIST_REVIEW, lead_unit_id__in=units)),
         )
         section.more_url = reverse("web:problems") + "?status=list_review"
         sections.append(section)
@@ -161,9 +182,10 @@ def my_work(user, today: dt.date | None = None) -> MyWork:
     if unit_ids:
         horizon = today + dt.timedelta(days=MEASURE_HORIZON)
         measures = (
+            # A measure of the user's own unit is visible by that unit; one the user owns
+            # elsewhere is checked row by row (not the scope's whole set: 41 ms a township).
             Measure.objects.filter(
-                Q(unit_id__in=unit_ids) | Q(owner=user),
-                problem__in=visible_problems(user),
+                Q(unit_id__in=unit_ids) | (Q(owner=user) & visible_problem_q(user, "problem")),
                 problem__status__in=ACTIVE_STATES,
                 status__in=(MeasureStatus.NOT_STARTED, MeasureStatus.IN_PROGRESS),
                 due_date__lte=horizon,
@@ -217,6 +239,7 @@ def my_work(user, today: dt.date | None = None) -> MyWork:
         overdue = _section_problems(
             Section("overdue", _("逾期问题"), _("范围内没有逾期问题。")),
             _problems(user, problem_overdue_q(today)),
+            together=not access.covers_every_unit,
         )
         overdue.more_url = reverse("web:problems") + "?overdue=true&ordering=due_date"
         sections.append(overdue)

@@ -105,12 +105,16 @@ def scope_units(user) -> QuerySet[Unit]:
     access = access_for(user)
     if access.covers_every_unit:
         return Unit.objects.all()
-    paths = {g.path for g in access.grants}
-    if not paths:
+    roots = _scope_roots(access)
+    if not roots:
         return Unit.objects.none()
-    # Nested paths are redundant: "/1/" already covers "/1/4/".
-    roots = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    return Unit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in sorted(roots))))
+    return Unit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in roots)))
+
+
+def _scope_roots(access: Access) -> list[str]:
+    """The paths of the user's scopes, nested ones left out ("/1/" already covers "/1/4/")."""
+    paths = {g.path for g in access.grants}
+    return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
 
 
 def scope_units_for_roles(user, roles) -> QuerySet[Unit]:
@@ -148,6 +152,31 @@ def visible_problems(user, queryset: QuerySet[Problem] | None = None) -> QuerySe
         )
     )
     return qs.filter(pk__in=ids)
+
+
+def visible_problem_q(user, problem: str) -> Q:
+    """The same rule as `visible_problems`, row by row, for the problem at `problem` (a path
+    from the queried model, e.g. "request__problem"): its lead unit's path, or an EXISTS over
+    its cooperating units and its measures. For a short walk in an index's order that stops
+    at a LIMIT (a user's latest decisions); counts and whole lists use `visible_problems`,
+    which builds the scope's set once."""
+    access = access_for(user)
+    if access.covers_every_unit:
+        return Q()
+    roots = _scope_roots(access)
+    if not roots:
+        return Q(pk__in=[])
+
+    def in_scope(unit: str) -> Q:
+        return reduce(or_, (Q(**{f"{unit}__path__startswith": p}) for p in roots))
+
+    Cooperating = Problem.cooperating_units.through
+    outer = OuterRef(f"{problem}_id")
+    return (
+        in_scope(f"{problem}__lead_unit")
+        | Exists(Cooperating.objects.filter(in_scope("unit"), problem_id=outer))
+        | Exists(Measure.objects.filter(in_scope("unit"), problem_id=outer))
+    )
 
 
 def visible_users(user):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from issues.models import Evidence, RequestType, ReviewStep, StepKind
 from issues.selectors.deadlines import measure_is_overdue
-from issues.selectors.problems import problem_list
+from issues.selectors.problems import problem_rows_by_id
 from issues.selectors.reviews import decided_steps, pending_reviews
 from issues.services.workflow import allowed_actions
 from issues.views.actions import SELF_CHECK_LABELS, action_form
@@ -43,11 +43,10 @@ def render_reviews(request, *, status=200, failed=None):
     page = Paginator(inbox, PAGE_SIZE).get_page(request.GET.get("page"))
     reviews = list(page.object_list)
     problem_ids = {r.problem_id for r in reviews}
+    # By id: a request in the inbox is on a problem the user sees (selectors/reviews.py).
     problems = {
         p.pk: p
-        for p in problem_list(user)
-        .filter(pk__in=problem_ids)
-        .select_related("responsible_leader", "category")
+        for p in problem_rows_by_id(problem_ids).select_related("responsible_leader", "category")
     }
     evidence = {}
     for e in Evidence.objects.filter(problem_id__in=problem_ids).select_related("uploaded_by"):

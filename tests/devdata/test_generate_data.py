@@ -51,6 +51,11 @@ def test_it_makes_the_problems_and_their_parts(generated):
     assert set(pending.values_list("problem_id", flat=True)) == set(
         in_review.values_list("pk", flat=True)
     )
+    # Each request stores the kind of its first undecided step, as the workflow keeps it.
+    for request in ReviewRequest.objects.prefetch_related("steps"):
+        step = request.current_step()
+        assert request.current_step_kind == (step.step_kind if step else ""), request.pk
+    assert pending.exclude(current_step_kind="").count() == pending.count()
     connection.check_constraints()  # every foreign key points at a row (SQLite checks it)
 
 

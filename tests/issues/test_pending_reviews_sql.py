@@ -186,3 +186,43 @@ def test_it_leaves_out_what_the_python_rule_leaves_out(grid):
             assert request.applicant_id != user.pk, name
             assert not request.steps.exclude(decision="").filter(reviewer=user).exists(), name
             assert mine[request.pk] == request.current_step().step_kind, name
+
+
+def _stored_and_actual(request) -> tuple[str, str]:
+    step = request.current_step()
+    return request.current_step_kind, step.step_kind if step is not None else ""
+
+
+def test_it_keeps_each_requests_stored_current_step_with_its_steps(grid):
+    """The inbox filters on `ReviewRequest.current_step_kind`; whatever the workflow did to a
+    request (filed, decided step by step, rejected, withdrawn, cancelled with its problem),
+    the stored kind is its first undecided step's while pending and empty after."""
+    everyone = [getattr(grid, name) for name in PEOPLE]
+    pending = ReviewRequest.objects.filter(status="pending").select_related("problem")
+    left = []
+    for request_type, action in (
+        ("closeout", "reject_closeout"),
+        ("extension", "reject_extension"),
+        ("closeout", "withdraw_closeout"),
+        ("extension", "withdraw"),  # the problem leaves the flow: its extension is cancelled
+    ):
+        data = VALID.get(action, {"reason": "撤销"})
+        done = False
+        for request in pending.filter(request_type=request_type).exclude(pk__in=left):
+            for person in everyone:
+                try:
+                    run(person, request.problem, action, data)
+                except DomainError:
+                    continue
+                left.append(request.pk)
+                done = True
+                break
+            if done:
+                break
+    statuses = dict(ReviewRequest.objects.filter(pk__in=left).values_list("pk", "status"))
+    assert sorted(statuses.values()) == ["cancelled", "rejected", "rejected", "withdrawn"]
+    requests = list(ReviewRequest.objects.prefetch_related("steps"))
+    assert len({r.current_step_kind for r in requests}) == 4  # three kinds, and ""
+    for request in requests:
+        stored, actual = _stored_and_actual(request)
+        assert stored == actual, (request.pk, request.status)

@@ -7,7 +7,7 @@ import pytest
 
 from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition
 from issues.models import Measure, Membership, Problem, Role
-from issues.selectors.scope import scope_units, visible_problems
+from issues.selectors.scope import scope_units, visible_problem_q, visible_problems
 from issues.services.org import membership_grant, membership_revoke
 from issues.services.problems import (
     measure_create,
@@ -143,6 +143,41 @@ def test_it_shows_a_problem_to_the_unit_of_one_of_its_measures(people, make_prob
     assert problem.pk in visible(people.admin_b)
     assert problem.pk in visible(people.staff_b)
     assert problem.pk not in visible(people.outsider)
+
+
+PEOPLE = (
+    "oa rev leader admin_a head_a staff_a viewer_a admin_b head_b staff_b outsider root "
+    "head_a2 admin_a2 rev_b oa_a head_school admin_school dual"
+).split()
+
+
+def test_the_row_by_row_rule_sees_exactly_what_the_set_rule_sees(
+    people, county_problems, make_problem
+):
+    """`visible_problem_q` (a short walk that stops at a LIMIT: a user's latest decisions, the
+    measures a user owns) and `visible_problems` (the scope's set) are one rule: by lead
+    unit, by cooperating unit, by a measure's unit."""
+    cooperating = make_problem("in_progress", cooperating_units=[people.unit_b])
+    by_measure = make_problem(
+        "in_progress",
+        cooperating_units=[people.unit_b],
+        measures=[{"content": "卫健局的措施", "unit": people.unit_b}],
+    )
+    # 卫健局 stops cooperating, but still owns a measure of the problem.
+    problem_update(actor=people.oa, problem_id=by_measure.pk, cooperating_units=[])
+    seen = set()
+    for name in PEOPLE:
+        user = getattr(people, name)
+        by_rows = Measure.objects.filter(visible_problem_q(user, "problem"))
+        by_set = Measure.objects.filter(problem__in=visible_problems(user))
+        assert set(by_rows.values_list("pk", flat=True)) == set(
+            by_set.values_list("pk", flat=True)
+        ), name
+        seen |= set(by_rows.values_list("problem_id", flat=True))
+    assert {cooperating.pk, by_measure.pk, *county_problems.values()} <= seen
+    assert not Measure.objects.filter(visible_problem_q(people.outsider, "problem")).filter(
+        problem__in=[cooperating.pk, by_measure.pk]
+    )
 
 
 def test_it_hides_a_problem_from_a_unit_with_no_part_in_it(people, make_problem):

@@ -56,11 +56,11 @@ def _cancel_stale_requests(problem: Problem, new_state: str):
     if new_state not in EXTENSION_STATES:
         problem.requests.filter(
             request_type=RequestType.EXTENSION, status=RequestStatus.PENDING
-        ).update(status=RequestStatus.CANCELLED, decided_at=timezone.now())
+        ).update(status=RequestStatus.CANCELLED, decided_at=timezone.now(), current_step_kind="")
     if new_state != S.CLOSEOUT_REVIEW:
         problem.requests.filter(
             request_type=RequestType.CLOSEOUT, status=RequestStatus.PENDING
-        ).update(status=RequestStatus.WITHDRAWN, decided_at=timezone.now())
+        ).update(status=RequestStatus.WITHDRAWN, decided_at=timezone.now(), current_step_kind="")
 
 
 def _validated(spec: ActionSpec, data) -> dict:

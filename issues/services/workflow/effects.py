@@ -121,6 +121,7 @@ def new_request(ctx: Context, request_type, chain, **fields) -> ReviewRequest:
         request_type=request_type,
         applicant=ctx.user,
         from_state=ctx.problem.status,
+        current_step_kind=chain[0],
         **fields,
     )
     ReviewStep.objects.bulk_create(
@@ -177,7 +178,11 @@ def decide(ctx: Context, spec_needs, decision) -> tuple[ReviewRequest, ReviewSte
             RequestStatus.APPROVED if decision == Decision.APPROVE else RequestStatus.REJECTED
         )
         request.decided_at = step.decided_at
-        request.save(update_fields=["status", "decided_at"])
+        request.current_step_kind = ""
+        request.save(update_fields=["status", "decided_at", "current_step_kind"])
+    else:
+        request.current_step_kind = min(remaining, key=lambda s: s.position).step_kind
+        request.save(update_fields=["current_step_kind"])
     ctx.changes["step"] = [step.step_kind, decision]
     return request, step, last
 
@@ -211,7 +216,8 @@ def withdraw_closeout(ctx: Context):
     request = ctx.needed(RequestType.CLOSEOUT)
     request.status = RequestStatus.WITHDRAWN
     request.decided_at = timezone.now()
-    request.save(update_fields=["status", "decided_at"])
+    request.current_step_kind = ""
+    request.save(update_fields=["status", "decided_at", "current_step_kind"])
     ctx.request = request
     return (
         request.from_state if request.from_state in (S.IN_PROGRESS, S.LONG_TERM) else S.IN_PROGRESS
