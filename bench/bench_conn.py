@@ -10,16 +10,15 @@ each, as browsers' first requests make). The database must be migrated; the scri
 """
 
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import gunicorn, http_get  # noqa: E402
 
 
 def token() -> str:
@@ -40,45 +39,13 @@ def token() -> str:
     return AuthToken.objects.create(user)[1]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(max_age: str | None, key: str, n: int) -> list[float]:
-    port = free_port()
-    env = dict(os.environ)
-    if max_age is not None:
-        env["DATABASE_CONN_MAX_AGE"] = max_age
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "-c", "tracker/gunicorn_embedded.py"),
-            *("-b", f"127.0.0.1:{port}", "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/api/v1/me/"
-        request = urllib.request.Request(url, headers={"Authorization": f"Token {key}"})
-        for _ in range(100):  # wait for the server
-            try:
-                urllib.request.urlopen(request, timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    env = {} if max_age is None else {"DATABASE_CONN_MAX_AGE": max_age}
+    with gunicorn(env) as base:
+        url = f"{base}/api/v1/me/"
         for _ in range(20):  # warm every thread's first connection
-            urllib.request.urlopen(request).read()
-        times = []
-        for _ in range(n):
-            start = time.perf_counter()
-            urllib.request.urlopen(request).read()
-            times.append((time.perf_counter() - start) * 1000)
-        return times
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            http_get(url, key)
+        return [http_get(url, key) * 1000 for _ in range(n)]
 
 
 def main():

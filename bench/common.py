@@ -4,13 +4,17 @@ Benchmarks run against PostgreSQL: DATABASE_URL names the server (and a database
 connect to); each benchmark creates its own scratch databases beside it and drops them after.
 """
 
+import contextlib
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -133,6 +137,7 @@ def summary(values: list[float]) -> dict:
     return {
         "min": min(values),
         "median": statistics.median(values),
+        "p90": statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0],
         "max": max(values),
         "all": values,
     }
@@ -250,3 +255,47 @@ def timed_get(client, url: str):
     elapsed = time.perf_counter() - started
     assert response.status_code == 200, (url, response.status_code, response.content[:300])
     return elapsed, response
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict | None = None):
+    """The product's gunicorn (tracker/gunicorn_embedded.py, gthread) on a free loopback
+    port, against this environment's DATABASE_URL; yields its base URL once it answers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "-c", "tracker/gunicorn_embedded.py"),
+            *("-b", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "/dev/null"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):  # wait for it to answer
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).read()
+                break
+            except urllib.error.HTTPError:  # answering, whatever its health
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def http_get(url: str, key: str) -> float:
+    """One GET with a knox token over a new TCP connection; its wall seconds."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {key}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+    return time.perf_counter() - started
