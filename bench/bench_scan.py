@@ -166,7 +166,7 @@ def child(args):  # noqa: C901  one benchmark step after another, in the order t
     from django.utils import timezone
 
     from devdata.generate import generate_data
-    from issues.models import Problem
+    from issues.models import Problem, ProblemSchedule
     from ledger.services import ledger_verify
     from notifications.scan import reminders_scan
 
@@ -192,15 +192,13 @@ def child(args):  # noqa: C901  one benchmark step after another, in the order t
     with Timer() as vacuum_timer, connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(f"VACUUM ANALYZE {vacuum_timer.seconds:.1f}s", flush=True)
-    due_now = Problem.objects.filter(next_reminder_on__lte=today).count()
+    due_now = ProblemSchedule.objects.filter(next_reminder_on__lte=today).count()
     assert due_now == args.due, (due_now, args.due)
 
     def selection():
         """The scan's selection, as notifications.scan.reminders_scan builds it."""
-        return (
-            Problem.objects.filter(next_reminder_on__lte=today)
-            .order_by()
-            .values_list("pk", flat=True)
+        return ProblemSchedule.objects.filter(next_reminder_on__lte=today).values_list(
+            "problem_id", flat=True
         )
 
     print("\nplan of the scan's selection of due problems (before the scan):")

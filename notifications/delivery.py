@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from issues.lookups import AnyOf
+from issues.models import scheduled_on
 from issues.services.schedule import reminders_due, reminders_plan
 
 from . import email, webhooks
@@ -146,11 +147,7 @@ def reminders_resync_many(problems) -> int:
         problem_id__in=by_id, state=ReminderState.PENDING
     ).values_list("pk", "problem_id", "target", "kind", "level", "due_date"):
         pending[problem_id].append((pk, tuple(key)))
-    due_now = {
-        pk
-        for pk, p in by_id.items()
-        if p.next_reminder_on is not None and p.next_reminder_on <= today
-    }
+    due_now = {pk for pk, p in by_id.items() if (on := scheduled_on(p)) is not None and on <= today}
     if not pending and not due_now:
         return 0
     fresh = {p.pk: p for p in chunk_problems(sorted(pending.keys() | due_now))}
@@ -171,9 +168,9 @@ def reminders_resync_many(problems) -> int:
     for problem_id in sorted(due_now & fresh.keys()):
         due, upcoming = plans[problem_id]
         if _all_recorded(problem_id, due, *recorded):
-            problem = by_id[problem_id]
-            moves.append((problem_id, problem.next_reminder_on, upcoming))
-            problem.next_reminder_on = upcoming
+            schedule = by_id[problem_id].schedule
+            moves.append((problem_id, schedule.next_reminder_on, upcoming))
+            schedule.next_reminder_on = upcoming
     advance_dates(moves)
     return cancelled
 

@@ -1,6 +1,7 @@
 """The reminder scan (SPEC §5): find due problems, materialise their reminders, escalate.
 
-Set-based: problems are selected by the indexed `next_reminder_on <= today` (never equality,
+Set-based: problems are selected by their schedule's indexed `next_reminder_on <= today`
+(issues.models.ProblemSchedule; never equality,
 so a missed day is caught up) in chunks, and each chunk costs a constant number of queries
 whatever its size: read the problems (5 queries with their measures, requests, steps and
 supervisions) and their recipients (2), insert every reminder and escalation with ON CONFLICT
@@ -24,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from issues.lookups import AnyOf
-from issues.models import Problem
+from issues.models import Problem, ProblemSchedule
 from issues.services.schedule import Kind, reminders_plan
 from issues.services.workflow import supervise_listed_many
 
@@ -175,7 +176,9 @@ def _escalation_failed(escalation: Escalation, exc: Exception, today: dt.date) -
         state=state, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000]
     )
     if state == EscalationState.PENDING:  # due again, so the next scan retries it
-        Problem.objects.filter(pk=escalation.problem_id).update(next_reminder_on=today)
+        ProblemSchedule.objects.filter(problem_id=escalation.problem_id).update(
+            next_reminder_on=today
+        )
     scan_failed(escalation.problem_id, f"escalation: {type(exc).__name__}: {exc}")
     logger.exception("escalating problem %s failed", escalation.problem_id)
 
@@ -222,12 +225,13 @@ def reminders_scan(*, today: dt.date | None = None, chunk_size: int = CHUNK_SIZE
     today = today or timezone.localdate()
     total = ScanResult()
     # The ids of every due problem in one query, then chunks in pk order. Without LIMIT the
-    # planner reads the partial index problem_next_reminder (only the due rows); a keyset loop
+    # planner reads the partial index schedule_next_reminder (only the due rows); a keyset loop
     # `pk > last ORDER BY pk LIMIT 500` let it walk the primary key and filter instead, ~50 000
     # rows per chunk at 1 000 000 problems and the whole table when nothing was due.
-    # .order_by(): no ORDER BY from Meta.ordering (a sort of every due row, for nothing).
     due = sorted(
-        Problem.objects.filter(next_reminder_on__lte=today).order_by().values_list("pk", flat=True)
+        ProblemSchedule.objects.filter(next_reminder_on__lte=today).values_list(
+            "problem_id", flat=True
+        )
     )
     for start in range(0, len(due), chunk_size):
         part = scan_chunk(due[start : start + chunk_size], today)

@@ -19,6 +19,7 @@ from issues.models import (
     Batch,
     Measure,
     Problem,
+    ProblemSchedule,
     RequestStatus,
     ReviewRequest,
     ReviewStep,
@@ -53,7 +54,7 @@ def chunk_problems(ids) -> list:
             "pk",
             "status",
             "due_date",
-            "next_reminder_on",
+            "schedule__next_reminder_on",
             "batch_id",
             "lead_unit_id",
             "lead_unit__path",
@@ -64,7 +65,7 @@ def chunk_problems(ids) -> list:
             pk=row["pk"],
             status=row["status"],
             due_date=row["due_date"],
-            next_reminder_on=row["next_reminder_on"],
+            next_reminder_on=row["schedule__next_reminder_on"],
             batch_id=row["batch_id"],
             lead_unit_id=row["lead_unit_id"],
             lead_unit=_row(pk=row["lead_unit_id"], path=row["lead_unit__path"]),
@@ -164,16 +165,17 @@ def insert_reminders(rows: list[tuple]) -> int:
 
 
 def advance_dates(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
-    """Move next_reminder_on forward for every row in one UPDATE, by compare-and-set: a row
-    that a workflow action rescheduled meanwhile no longer matches its old value and is left
-    alone. `UPDATE … FROM` a list of (id, old, new): arrays on PostgreSQL, VALUES on SQLite."""
+    """Move the schedules' next_reminder_on forward for every row (problem id, old date, new
+    date) in one UPDATE, by compare-and-set: a row that a workflow action rescheduled meanwhile
+    no longer matches its old value and is left alone. `UPDATE … FROM` the list: arrays on
+    PostgreSQL, VALUES on SQLite."""
     if not rows:
         return
-    table = connection.ops.quote_name(Problem._meta.db_table)
+    table = connection.ops.quote_name(ProblemSchedule._meta.db_table)
     # Only the quoted table name is formatted in; every value is a query parameter.
     update = (
         f"UPDATE {table} SET next_reminder_on = v.new FROM {{source}} "  # noqa: S608
-        f"WHERE {table}.id = v.id AND {table}.next_reminder_on = v.old"
+        f"WHERE {table}.problem_id = v.id AND {table}.next_reminder_on = v.old"
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.test import APIClient
 
-from issues.models import Batch, Membership, Role, Unit, UnitKind
+from issues.models import Batch, Membership, ProblemSchedule, Role, Unit, UnitKind
 from issues.services.problems import problem_create
 from issues.services.workflow import perform_action
 
@@ -94,6 +94,16 @@ def _media_root(settings):
     settings.MEDIA_ROOT = path
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def next_reminder(problem) -> dt.date | None:
+    """The stored next reminder date of a problem (or problem id), read fresh."""
+    problem_id = getattr(problem, "pk", problem)
+    return (
+        ProblemSchedule.objects.filter(problem_id=problem_id)
+        .values_list("next_reminder_on", flat=True)
+        .first()
+    )
 
 
 def make_user(username, *, unit=None, role=None, superuser=False):

@@ -3,7 +3,8 @@
 Not the demo: devdata.demo walks every problem through the real services, which is right for
 sixty problems and far too slow for a million. Here rows are planned in Python as the workflow
 would have left them and written in bulk (COPY on PostgreSQL, batched INSERTs elsewhere),
-with the ledger hash-chained in order and next_reminder_on set by the reminder ladder's rules.
+with the ledger hash-chained in order and each problem's next reminder date (its
+ProblemSchedule row) set by the reminder ladder's rules.
 Run it on a database nobody else writes to meanwhile: ids are assigned up front.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from issues.models import Batch, Measure, Problem, ReviewRequest, ReviewStep
+from issues.models import Batch, Measure, Problem, ProblemSchedule, ReviewRequest, ReviewStep
 from ledger.models import LedgerEntry
 from ledger.services import LEDGER_COLUMNS
 
@@ -23,6 +24,7 @@ from .columns import (
     MEASURE_COLUMNS,
     PROBLEM_COLUMNS,
     REQUEST_COLUMNS,
+    SCHEDULE_COLUMNS,
     STEP_COLUMNS,
 )
 from .org import build_org
@@ -69,6 +71,7 @@ def generate_data(
         }
         writers = {
             "problem": TableWriter(Problem, PROBLEM_COLUMNS, batch_size),
+            "schedule": TableWriter(ProblemSchedule, SCHEDULE_COLUMNS, batch_size),
             "measure": TableWriter(Measure, MEASURE_COLUMNS, batch_size),
             "cooperating": TableWriter(Cooperating, COOPERATING_COLUMNS, batch_size),
             "request": TableWriter(ReviewRequest, REQUEST_COLUMNS, batch_size),
@@ -85,7 +88,7 @@ def generate_data(
             ids=ids,
             due_indices=set(rng.sample(range(problems), due)),
         )
-        with IndexesDeferred(*tables, LedgerEntry, min_rows=problems):
+        with IndexesDeferred(*tables, ProblemSchedule, LedgerEntry, min_rows=problems):
             for index in range(problems):
                 maker.make(index)
                 if log and (index + 1) % CHUNK == 0:

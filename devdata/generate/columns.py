@@ -7,9 +7,9 @@ PROBLEM_COLUMNS = [
     "original_due_date", "responsible_leader_id", "lead_unit_id", "owner_id",
     "supervision_level", "status", "closed_at", "closed_by_id", "reopen_count", "rework_count",
     "generalization_note", "mechanism_note", "next_review_date", "latest_progress", "remark",
-    "next_reminder_on", "created_by_id", "created_at", "updated_at", "closed_on_time",
-    "open_measures_due",
+    "created_by_id", "created_at", "updated_at", "closed_on_time", "open_measures_due",
 ]  # fmt: skip
+SCHEDULE_COLUMNS = ["problem_id", "next_reminder_on"]
 MEASURE_COLUMNS = [
     "id", "problem_id", "seq", "content", "unit_id", "owner_id", "due_date", "status",
     "done_at", "done_note",

@@ -297,9 +297,11 @@ class ProblemMaker:
             rectify, due, due if assigned else None, leader, lead,
             staff, "none", state, closed_at, closed_by, 0, 0, "", "", next_review,
             texts.PROGRESS[pid % len(texts.PROGRESS)] if state == S.IN_PROGRESS else "", "",
-            nro, office_admin, created, times[-1], closed_on_time, open_due,
+            office_admin, created, times[-1], closed_on_time, open_due,
         ]  # fmt: skip
         self.w["problem"].write(tuple(row))
+        if nro is not None:
+            self.w["schedule"].write((pid, nro))
         self.counts[state] = self.counts.get(state, 0) + 1
 
     # --- parts -----------------------------------------------------------------------------

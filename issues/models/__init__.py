@@ -24,7 +24,7 @@ from .problems import (
     SupervisionKind,
     SupervisionLevel,
 )
-from .reminders import ReminderKind
+from .reminders import ProblemSchedule, ReminderKind, scheduled_on
 from .reporting import ReportPeriod, ReportTask
 from .requests import Decision, ExtensionKind, RequestStatus, RequestType, ReviewRequest, ReviewStep
 from .units import OFFICE_ROLES, Membership, Role, Unit, UnitKind
@@ -52,6 +52,7 @@ __all__ = [
     "Membership",
     "Origin",
     "Problem",
+    "ProblemSchedule",
     "ProgressReport",
     "RectifyType",
     "Regulation",
@@ -75,4 +76,5 @@ __all__ = [
     "Unit",
     "UnitKind",
     "review_chain_error",
+    "scheduled_on",
 ]

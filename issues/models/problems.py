@@ -59,8 +59,7 @@ class SupervisionLevel(models.TextChoices):
 class Problem(models.Model):
     code = models.CharField(_("问题编号"), max_length=50, unique=True)
     # No index of their own (batch, lead_unit): problem_batch_status and problem_lead_status
-    # lead with them, and every non-HOT update (the scan advances next_reminder_on) writes
-    # each index.
+    # lead with them, and every non-HOT update writes each index.
     batch = models.ForeignKey(
         Batch,
         on_delete=models.PROTECT,
@@ -167,9 +166,6 @@ class Problem(models.Model):
     )
     latest_progress = models.TextField(_("最新进展"), blank=True, editable=False)
     remark = models.TextField(_("备注"), blank=True, validators=[validate_text])
-    # The earliest local date on which this problem produces a reminder; kept current by the
-    # workflow (issues.services.schedule) so the reminder scan is one indexed range query.
-    next_reminder_on = models.DateField(null=True, blank=True, editable=False)
     # The earliest due date among its unfinished measures, kept current by the same code, so
     # that the light ("a measure is overdue") is a column comparison, not a subquery per row.
     open_measures_due = models.DateField(null=True, blank=True, editable=False)
@@ -205,12 +201,6 @@ class Problem(models.Model):
                 condition=models.Q(status__in=sorted(OVERDUE_STATES)),
             ),
             models.Index(fields=["-created_at", "-id"], name="problem_created"),
-            # The reminder scan: next_reminder_on <= today, over rows that have one.
-            models.Index(
-                fields=["next_reminder_on"],
-                name="problem_next_reminder",
-                condition=models.Q(next_reminder_on__isnull=False),
-            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -15,7 +15,7 @@ from issues.models import (
     ACTIVE_STATES,
     Batch,
     Campaign,
-    Problem,
+    ProblemSchedule,
     ReportCycle,
     Role,
     Unit,
@@ -193,9 +193,9 @@ def batch_update(*, actor, batch_id: int, **fields) -> Batch:
     if LADDER_FIELDS & fields.keys():
         # The ladder moved: let the next scan recompute every open problem's next reminder
         # (it selects next_reminder_on <= today and advances each row by the new rules).
-        Problem.objects.filter(batch=batch, status__in=ACTIVE_STATES).update(
-            next_reminder_on=timezone.localdate()
-        )
+        ProblemSchedule.objects.filter(
+            problem__batch=batch, problem__status__in=ACTIVE_STATES
+        ).update(next_reminder_on=timezone.localdate())
     return batch
 
 

@@ -1,8 +1,8 @@
 """When reminders fall due (SPEC §5): the ladder of one problem, as pure date arithmetic.
 
 issues/ decides *when*; notifications/ decides *whom* and *how*, and sends. The workflow calls
-`problem_reschedule` inside its transactions so `Problem.next_reminder_on` — the indexed date
-the reminder scan selects on — is always current. Dates are local calendar dates.
+`problem_reschedule` inside its transactions so the problem's `ProblemSchedule` — the indexed
+date the reminder scan selects on — is always current. Dates are local calendar dates.
 """
 
 import datetime as dt
@@ -16,8 +16,10 @@ from issues.models import (
     OVERDUE_STATES,
     MeasureStatus,
     Problem,
+    ProblemSchedule,
     ReminderKind,
     RequestStatus,
+    scheduled_on,
 )
 
 Kind = ReminderKind  # the one enum of reminder kinds (issues/models/reminders.py)
@@ -192,7 +194,7 @@ def next_reminder_on(problem: Problem, today: dt.date) -> dt.date | None:
 
 
 def problem_reschedule(problem: Problem) -> None:
-    """Recompute and store next_reminder_on and open_measures_due (called inside the
+    """Recompute and store the next reminder date and open_measures_due (called inside the
     workflow's transaction and after every change to a problem's measures).
 
     Catch-up (SPEC §5): a rung that fell due — today or on any earlier day, say a legacy
@@ -204,31 +206,37 @@ def problem_reschedule(problem: Problem) -> None:
 
 
 def problems_reschedule(problems: list[Problem]) -> None:
-    """problem_reschedule for many problems at once: five reads and one UPDATE in all."""
+    """problem_reschedule for many problems at once: five reads and two writes in all. Each
+    problem's `schedule` is left cached on it (notifications/ reads it on `schedule_changed`)."""
     today = timezone.localdate()
     fresh = (
-        Problem.objects.select_related("batch")
+        Problem.objects.select_related("batch", "schedule")
         .prefetch_related("measures", "requests__steps", "supervisions")
         .in_bulk([p.pk for p in problems])
     )
-    changed_rows: list[Problem] = []
-    columns: set[str] = set()
+    moved: list[ProblemSchedule] = []
+    measures_changed: list[Problem] = []
     for problem in problems:
         row = fresh[problem.pk]
         due, upcoming = reminders_plan(row, today)
-        stored = {
-            "next_reminder_on": today if due else upcoming,
-            "open_measures_due": open_measures_due(row.measures.all()),
-        }
-        changed = {name: v for name, v in stored.items() if getattr(problem, name) != v}
-        for name, value in changed.items():
-            setattr(problem, name, value)
-        if changed:
-            changed_rows.append(problem)
-            columns.update(changed)
-    if changed_rows:
-        # Only the recomputed columns: the rows are locked by the caller's transaction.
-        Problem.objects.bulk_update(changed_rows, sorted(columns))
+        schedule = ProblemSchedule(problem=problem, next_reminder_on=today if due else upcoming)
+        if schedule.next_reminder_on != scheduled_on(row):
+            moved.append(schedule)
+        problem.schedule = schedule
+        measures_due = open_measures_due(row.measures.all())
+        if measures_due != problem.open_measures_due:
+            problem.open_measures_due = measures_due
+            measures_changed.append(problem)
+    if moved:
+        ProblemSchedule.objects.bulk_create(
+            moved,
+            update_conflicts=True,
+            unique_fields=["problem"],
+            update_fields=["next_reminder_on"],
+        )
+    if measures_changed:
+        # Only the recomputed column: the rows are locked by the caller's transaction.
+        Problem.objects.bulk_update(measures_changed, ["open_measures_due"])
 
 
 def open_measures_due(measures) -> dt.date | None:

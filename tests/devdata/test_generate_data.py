@@ -15,7 +15,15 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from devdata.generate.ladder import problem_next
-from issues.models import Batch, Measure, Problem, ReviewRequest, Status, Unit
+from issues.models import (
+    Batch,
+    Measure,
+    Problem,
+    ProblemSchedule,
+    ReviewRequest,
+    Status,
+    Unit,
+)
 from issues.services.schedule import problem_ladder, reminders_due
 from ledger.models import LedgerEntry, LedgerHead
 from ledger.services import ledger_verify
@@ -99,7 +107,7 @@ def test_it_writes_a_ledger_that_verifies(generated):
 
 def test_it_makes_exactly_the_due_problems_due(generated):
     today = timezone.localdate()
-    assert Problem.objects.filter(next_reminder_on__lte=today).count() == DUE
+    assert ProblemSchedule.objects.filter(next_reminder_on__lte=today).count() == DUE
 
 
 def test_next_reminder_on_follows_the_schedule_rules(generated):
@@ -134,7 +142,7 @@ def test_the_scan_finds_the_due_problems_and_then_nothing(generated):
     assert first.errors == 0
     assert first.escalated >= 1  # the generator's due mix includes an escalation day
     today = timezone.localdate()
-    assert not Problem.objects.filter(next_reminder_on__lte=today).exists()
+    assert not ProblemSchedule.objects.filter(next_reminder_on__lte=today).exists()
     second = reminders_scan()
     # Nothing to do, not even for the escalated problems (their escalation rescheduled them).
     assert (second.problems, second.created) == (0, 0)
@@ -150,7 +158,7 @@ def test_a_second_run_adds_to_the_same_batches(generated):
         assert batch.last_seq == batch.n
     assert ledger_verify().ok
     today = timezone.localdate()
-    assert Problem.objects.filter(next_reminder_on__lte=today).count() == DUE + 5
+    assert ProblemSchedule.objects.filter(next_reminder_on__lte=today).count() == DUE + 5
 
 
 def test_it_is_deterministic_for_a_seed(db):

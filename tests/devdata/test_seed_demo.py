@@ -24,6 +24,7 @@ from issues.models import (
     Measure,
     Membership,
     Problem,
+    ProblemSchedule,
     ProgressReport,
     Regulation,
     ReportTask,
@@ -213,6 +214,6 @@ def test_units_report_every_month_mostly_on_time(seeded):
 
 def test_reminders_are_scheduled_from_today_not_from_the_last_step(seeded):
     today = timezone.localdate()
-    scheduled = Problem.objects.exclude(next_reminder_on=None)
+    scheduled = ProblemSchedule.objects.exclude(next_reminder_on=None)
     assert scheduled.exists()
     assert not scheduled.filter(next_reminder_on__lt=today).exists()

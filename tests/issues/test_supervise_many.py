@@ -53,8 +53,8 @@ def written(group, since_seq):
         for s in SupervisionAction.objects.filter(problem_id__in=place, issued_by=None)
     )
     problems = [
-        (p.status, p.supervision_level, p.next_reminder_on, p.open_measures_due)
-        for p in Problem.objects.filter(pk__in=place).order_by("pk")
+        (p.status, p.supervision_level, p.schedule.next_reminder_on, p.open_measures_due)
+        for p in Problem.objects.filter(pk__in=place).select_related("schedule").order_by("pk")
     ]
     notices = sorted(
         (place[n.problem_id], n.recipient_id, n.kind, n.title.replace(n.problem.code, "CODE"))

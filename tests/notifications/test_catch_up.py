@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from books.services.importer import problems_import
-from issues.models import Problem, SupervisionAction
+from issues.models import Problem, ProblemSchedule, SupervisionAction
 from issues.services.workflow import perform_action
 from notifications.models import Reminder
-from tests.conftest import TODAY
+from tests.conftest import TODAY, next_reminder
 
 
 def days_ago(n):
@@ -61,7 +61,7 @@ def sent_reminders():
 
 def test_it_keeps_a_problem_due_when_its_rungs_fell_due_before_it_was_assigned(legacy):
     for problem in legacy.values():
-        assert Problem.objects.get(pk=problem.pk).next_reminder_on == TODAY
+        assert next_reminder(problem) == TODAY
 
 
 def test_the_first_scan_sends_the_latest_rung_of_each_family_and_escalates_past_the_threshold(
@@ -93,7 +93,9 @@ def test_the_first_scan_sends_the_latest_rung_of_each_family_and_escalates_past_
     # The next rungs: overdue/2 of the 3-day problem tomorrow, overdue/4 of the 8-day one on
     # 03-04, overdue/15 of the 40-day one on 03-05.
     assert dict(
-        Problem.objects.filter(pk__in=(p3, p8, p40)).values_list("pk", "next_reminder_on")
+        ProblemSchedule.objects.filter(problem__in=(p3, p8, p40)).values_list(
+            "problem_id", "next_reminder_on"
+        )
     ) == {
         p3: TODAY + dt.timedelta(days=1),
         p8: TODAY + dt.timedelta(days=2),
@@ -127,7 +129,7 @@ def test_a_problem_acknowledged_late_catches_up_without_any_earlier_scan(
         actor=cast.oa,
         data={"kind": "urge", "content": "请抓紧整改"},
     )
-    assert Problem.objects.get(pk=problem.pk).next_reminder_on == TODAY + dt.timedelta(days=9)
+    assert next_reminder(problem) == TODAY + dt.timedelta(days=9)
     run_cycle()
     assert set(Reminder.objects.filter(state="sent").values_list("kind", "level").distinct()) == {
         ("overdue", 3),

@@ -8,6 +8,7 @@ from issues.services.workflow import perform_action
 from notifications import tasks
 from notifications.models import Notification, Reminder
 from notifications.scan import reminders_scan
+from tests.conftest import next_reminder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -118,7 +119,7 @@ def test_it_cancels_pending_reminders_when_the_problem_is_withdrawn(cast, due_pr
     )
     assert not Reminder.objects.filter(problem=due_problem, state="pending").exists()
     assert Reminder.objects.filter(problem=due_problem, state="cancelled").exists()
-    assert Problem.objects.get(pk=due_problem.pk).next_reminder_on is None
+    assert next_reminder(due_problem) is None
 
 
 def test_it_moves_future_reminders_when_an_extension_is_approved(
@@ -136,7 +137,7 @@ def test_it_moves_future_reminders_when_an_extension_is_approved(
     perform_action(problem_id=due_problem.pk, action="approve_extension", actor=cast.head_a)
     perform_action(problem_id=due_problem.pk, action="approve_extension", actor=cast.rev)
     assert not Reminder.objects.filter(due_date=dt.date(2026, 3, 20), state="pending").exists()
-    assert Problem.objects.get(pk=due_problem.pk).next_reminder_on == dt.date(2026, 4, 23)
+    assert next_reminder(due_problem) == dt.date(2026, 4, 23)
     _today.move_to(at(dt.date(2026, 3, 20)))
     run_cycle()
     assert not sent("due_today").exists()
@@ -151,9 +152,9 @@ def test_a_problem_whose_ladder_has_ended_is_advanced_to_no_date(
     """The close-out request waits for review: review_pending fires after 5 days, then
     nothing more is due. The scan must store "no next date" (a typed NULL on PostgreSQL)."""
     problem = make_problem("closeout_review", due_date=dt.date(2026, 6, 30))
-    assert Problem.objects.get(pk=problem.pk).next_reminder_on == dt.date(2026, 3, 7)
+    assert next_reminder(problem) == dt.date(2026, 3, 7)
     _today.move_to(at(dt.date(2026, 3, 7)))
     result = run_cycle()
     assert result.errors == 0
     assert sent("review_pending").get().recipient == cast.head_a
-    assert Problem.objects.get(pk=problem.pk).next_reminder_on is None
+    assert next_reminder(problem) is None

@@ -9,11 +9,11 @@ import pytest
 from django.db import DatabaseError
 from django.test import Client
 
-from issues.models import Problem, SupervisionAction
+from issues.models import SupervisionAction
 from issues.services.workflow import perform_action
 from notifications import scan
 from notifications.models import Escalation, Reminder, ScanFailure
-from tests.conftest import TODAY
+from tests.conftest import TODAY, next_reminder
 
 from .conftest import at
 
@@ -53,14 +53,14 @@ def test_an_escalation_that_raises_leaves_the_others_escalated_and_is_retried(
     assert (escalation.state, escalation.attempts) == ("pending", 1)
     # Its overdue reminders still went out; it stays due so the next scan retries.
     assert Reminder.objects.filter(problem=bad, kind="overdue", state="sent").exists()
-    assert Problem.objects.get(pk=bad.pk).next_reminder_on == ESCALATION_DAY
+    assert next_reminder(bad) == ESCALATION_DAY
 
     monkeypatch.setattr(scan, "supervise_listed_many", real)
     again = run_cycle()
     assert (again.escalated, again.errors) == (1, 0)
     assert all(listed(p) for p in overdue)
     assert not ScanFailure.objects.exists()
-    assert Problem.objects.get(pk=bad.pk).next_reminder_on > ESCALATION_DAY
+    assert next_reminder(bad) > ESCALATION_DAY
 
 
 def test_a_problem_withdrawn_mid_scan_does_not_stop_the_run(
@@ -90,7 +90,7 @@ def test_a_problem_withdrawn_mid_scan_does_not_stop_the_run(
     assert Escalation.objects.get(problem=gone).state == "cancelled"
     assert not listed(gone)
     assert not ScanFailure.objects.exists()
-    assert Problem.objects.get(pk=gone.pk).next_reminder_on is None
+    assert next_reminder(gone) is None
 
 
 def test_a_ladder_that_raises_for_one_problem_leaves_it_due_and_the_others_reminded(
@@ -112,7 +112,7 @@ def test_a_ladder_that_raises_for_one_problem_leaves_it_due_and_the_others_remin
         overdue[0].pk,
         overdue[1].pk,
     }
-    assert Problem.objects.get(pk=bad.pk).next_reminder_on <= dt.date(2026, 3, 21)
+    assert next_reminder(bad) <= dt.date(2026, 3, 21)
     assert ScanFailure.objects.get(problem=bad).attempts == 1
     scan.reminders_scan()
     assert ScanFailure.objects.get(problem=bad).attempts == 2  # retried, still failing
@@ -142,7 +142,7 @@ def test_a_chunk_that_cannot_be_written_is_written_problem_by_problem(
         overdue[2].pk,
     }
     assert ScanFailure.objects.get().problem_id == bad.pk
-    assert Problem.objects.get(pk=bad.pk).next_reminder_on <= dt.date(2026, 3, 21)
+    assert next_reminder(bad) <= dt.date(2026, 3, 21)
 
 
 def test_superusers_see_the_failure_count_in_healthz_and_nobody_else_does(cast, overdue):

@@ -120,3 +120,16 @@ def measured_scan_chunked(today, chunk_size):
         transaction.set_rollback(True)
     assert result.problems == 12
     return ctx.captured_queries
+
+
+def test_the_scan_advances_the_narrow_schedule_table_not_the_problem_rows(many):
+    """Moving 10 000 dates a day on issues_problem rewrote every index of that wide table; the
+    dates live in issues_problemschedule, and a scan without escalations writes no problem."""
+    many(5, DUE)
+    result, queries = measured_scan(OVERDUE_DAY)
+    problem_table = connection.ops.quote_name("issues_problem")
+    schedule_table = connection.ops.quote_name("issues_problemschedule")
+
+    assert (result.problems, result.escalated) == (5, 0)
+    assert [sql for sql in queries if f"UPDATE {schedule_table}" in sql], show("scan", queries)
+    assert not [sql for sql in queries if f"UPDATE {problem_table}" in sql], show("scan", queries)

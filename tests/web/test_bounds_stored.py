@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from issues.models import Batch, Measure, Problem
+from issues.models import Batch, Measure, Problem, ProblemSchedule
 from issues.selectors.deadlines import annotate_deadlines
 from issues.services.schedule import next_reminder_on, problem_ladder, problem_reschedule
 from notifications.scan import reminders_scan
@@ -69,8 +69,9 @@ def test_it_serves_every_reader_with_poisoned_dates(cast, api, web, make_problem
     problem = make_problem("in_progress")
     make_problem("closeout_review")
     Problem.objects.filter(pk=problem.pk).update(
-        due_date=due, original_due_date=due, open_measures_due=due, next_reminder_on=due
+        due_date=due, original_due_date=due, open_measures_due=due
     )
+    ProblemSchedule.objects.update_or_create(problem=problem, defaults={"next_reminder_on": due})
     Measure.objects.filter(problem=problem).update(due_date=due)
     Batch.objects.filter(pk=cast.batch.pk).update(yellow_days=33331736, overdue_repeat_days=1)
     _every_reader_answers(cast, api, web, problem)

@@ -104,8 +104,8 @@ def perform_action(*, problem_id: int, action: str, actor, data: dict | None = N
         if new_state != from_state:
             problem.status = new_state
             _cancel_stale_requests(problem, new_state)
-        # Only the columns this action set (ctx.set) and the state: the row is locked, but the
-        # reminder scan moves next_reminder_on with a plain UPDATE, and must not be undone.
+        # Only the columns this action set (ctx.set) and the state: a whole-row save would
+        # rewrite columns that other code keeps current with plain UPDATEs.
         problem.save(update_fields=_changed_columns(ctx, new_state != from_state))
         ledger_append(
             problem=problem,
