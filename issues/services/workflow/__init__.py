@@ -7,6 +7,8 @@ appends the ledger entry and announces the change after commit — all in one tr
 `allowed_actions` answers "what may this user do now" from the same table.
 """
 
+from collections import defaultdict
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -173,11 +175,17 @@ def supervise_listed_many(*, items: list[tuple[int, str]]) -> list[int]:
             )
         touched = [problems[pk] for pk in dict.fromkeys(pk for pk, _ in items)]
         SupervisionAction.objects.bulk_create(rows)
-        # The columns the effect set (as perform_action saves them), in one UPDATE.
+        # The columns the effect set (as perform_action saves them): one plain UPDATE per set
+        # of values, which is one in all (the effect sets the same level on every problem).
+        # bulk_update's CASE per row cost ~0.1 s of Python per 50 problems.
         now = timezone.now()
+        names = sorted(columns)
+        groups: dict[tuple, list[int]] = defaultdict(list)
         for problem in touched:
             problem.updated_at = now
-        Problem.objects.bulk_update(touched, sorted(columns))
+            groups[tuple(getattr(problem, name) for name in names)].append(problem.pk)
+        for values, ids in groups.items():
+            Problem.objects.filter(pk__in=ids).update(**dict(zip(names, values, strict=True)))
         ledger_append_many(entries)
         problems_reschedule(touched)
         signals.schedule_changed.send(sender=Problem, problems=touched)
