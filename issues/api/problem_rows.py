@@ -22,9 +22,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from issues.api.problem_serializers import _AMOUNT, _date, _datetime
-from issues.lookups import AnyOf
+from issues.lookups import AnyOf, CompiledByIds
 from issues.models import Measure, Problem, RequestStatus, ReviewRequest
-from issues.selectors.deadlines import annotate_deadlines, measure_values_overdue
+from issues.selectors.deadlines import annotate_deadlines, batch_thresholds, measure_values_overdue
 from issues.services.workflow import allowed_actions
 
 
@@ -128,18 +128,51 @@ _REQUEST_COLUMNS = (
 )
 
 
+# The four statements, each compiled once (per day and batch thresholds for the light) and
+# then run with the page's ids (issues.lookups.CompiledByIds: compiling the light's CASE cost
+# more than running it).
+_ROWS = CompiledByIds(
+    lambda ids, today, thresholds: (
+        annotate_deadlines(Problem.objects.filter(AnyOf(F("pk"), ids)), today, thresholds)
+        .order_by()
+        .values_list(*_COLUMNS)
+    )
+)
+_MEASURES = CompiledByIds(
+    lambda ids: (
+        Measure.objects.filter(AnyOf(F("problem_id"), ids))
+        .order_by("problem_id", "seq", "id")
+        .values_list(*_MEASURE_COLUMNS)
+    )
+)
+_COOPERATING = CompiledByIds(
+    lambda ids: (
+        Problem.cooperating_units.through.objects.filter(AnyOf(F("problem_id"), ids))
+        .order_by("unit__sort", "unit_id")
+        .values_list("problem_id", "unit_id")
+    )
+)
+_PENDING = CompiledByIds(
+    lambda ids: (
+        ReviewRequest.objects.filter(AnyOf(F("problem_id"), ids), status=RequestStatus.PENDING)
+        .order_by("-created_at", "-id", "steps__position")
+        .values_list(*_REQUEST_COLUMNS)
+    )
+)
+
+
 def problem_rows_json(ids: list[int], user) -> list[dict]:
     """The rows of `ids` (already in scope, filtered and ordered by the list) as JSON-ready
     dicts, in the order of `ids`. Four queries, whatever the number of rows."""
     if not ids:
         return []
-    rows = annotate_deadlines(Problem.objects.filter(pk__in=ids)).order_by().values_list(*_COLUMNS)
-    by_id = {row[0]: row for row in rows}
+    today = timezone.localdate()
+    by_id = {row[0]: row for row in _ROWS.rows(ids, today, batch_thresholds())}
     measures = _measures(ids)
     cooperating = _cooperating(ids)
     pending = _pending_requests(ids)
     units: dict[int, _Unit] = {}
-    today = timezone.localdate()
+    allowed: dict[tuple, list[str]] = {}
     result = []
     for pk in ids:
         row = by_id.get(pk)
@@ -179,7 +212,20 @@ def problem_rows_json(ids: list[int], user) -> list[dict]:
         unit = units.get(lead_unit)
         if unit is None:
             unit = units[lead_unit] = _Unit(lead_unit, lead_unit_path)
-        problem = _Problem(pk, status, due_date, leader, unit, pending.get(pk, []))
+        requests = pending.get(pk, [])
+        # The rules read nothing else of a row, and of its due date only whether it has
+        # passed (extension_filing_check): rows alike in these share one answer.
+        situation = (
+            status,
+            due_date is not None and due_date < today,
+            leader,
+            lead_unit,
+            tuple((r.request_type, r.applicant_id, *map(_step_key, r.step_list)) for r in requests),
+        )
+        actions = allowed.get(situation)
+        if actions is None:
+            problem = _Problem(pk, status, due_date, leader, unit, requests)
+            actions = allowed[situation] = allowed_actions(problem, user)
         result.append(
             {
                 "id": pk,
@@ -210,7 +256,7 @@ def problem_rows_json(ids: list[int], user) -> list[dict]:
                 "latest_progress": latest_progress,
                 "next_review_date": _date(next_review_date),
                 "measures": [_measure_json(m, status, today) for m in measures.get(pk, ())],
-                "allowed_actions": allowed_actions(problem, user),
+                "allowed_actions": list(actions),
                 "created_at": _datetime(created_at),
                 "closed_at": _datetime(closed_at),
             }
@@ -218,10 +264,13 @@ def problem_rows_json(ids: list[int], user) -> list[dict]:
     return result
 
 
+def _step_key(step: _Step) -> tuple:
+    return (step.step_kind, step.decision, step.reviewer_id)
+
+
 def _measures(ids) -> dict[int, list[tuple]]:
     by_problem: dict[int, list[tuple]] = {}
-    rows = Measure.objects.filter(AnyOf(F("problem_id"), ids)).order_by("problem_id", "seq", "id")
-    for row in rows.values_list(*_MEASURE_COLUMNS):
+    for row in _MEASURES.rows(ids):
         by_problem.setdefault(row[1], []).append(row)
     return by_problem
 
@@ -246,10 +295,8 @@ def _measure_json(row, problem_status, today) -> dict:
 
 def _cooperating(ids) -> dict[int, list[int]]:
     """Cooperating unit ids per problem, in the units' own order (Unit.Meta.ordering)."""
-    through = Problem.cooperating_units.through
     by_problem: dict[int, list[int]] = {}
-    rows = through.objects.filter(AnyOf(F("problem_id"), ids)).order_by("unit__sort", "unit_id")
-    for problem_id, unit_id in rows.values_list("problem_id", "unit_id"):
+    for problem_id, unit_id in _COOPERATING.rows(ids):
         by_problem.setdefault(problem_id, []).append(unit_id)
     return by_problem
 
@@ -259,12 +306,7 @@ def _pending_requests(ids) -> dict[int, list[_Request]]:
     workflow's rules read): one query, the steps joined to their request."""
     by_problem: dict[int, list[_Request]] = {}
     requests: dict[int, _Request] = {}
-    rows = ReviewRequest.objects.filter(
-        AnyOf(F("problem_id"), ids), status=RequestStatus.PENDING
-    ).order_by("-created_at", "-id", "steps__position")
-    for pk, problem_id, kind, applicant, step, step_kind, decision, reviewer in rows.values_list(
-        *_REQUEST_COLUMNS
-    ):
+    for pk, problem_id, kind, applicant, step, step_kind, decision, reviewer in _PENDING.rows(ids):
         request = requests.get(pk)
         if request is None:
             request = requests[pk] = _Request(pk, kind, applicant)

@@ -55,25 +55,31 @@ def problem_overdue_q(today: dt.date) -> Q:
     return Q(status__in=OVERDUE_STATES, due_date__lt=today)
 
 
-def _due_soon_q(today: dt.date) -> Q:
-    """Due within the batch's yellow_days. Thresholds differ per batch, but an installation has
-    few batches: one small query turns them into plain date bounds per group of batch ids, so
-    that lists and counts need no join with the batch table."""
+def batch_thresholds() -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """The batches' yellow_days as ((days, batch ids), …), fewest days first: one small query
+    (an installation has few batches). Callers that build the light more than once a request,
+    or key a compiled statement on it (issues/api/problem_rows.py), read it once."""
     by_days = defaultdict(list)
-    for batch_id, days in Batch.objects.order_by().values_list("pk", "yellow_days"):
+    for batch_id, days in Batch.objects.order_by("pk").values_list("pk", "yellow_days"):
         by_days[days].append(batch_id)
+    return tuple((days, tuple(ids)) for days, ids in sorted(by_days.items()))
+
+
+def _due_soon_q(today: dt.date, thresholds=None) -> Q:
+    """Due within the batch's yellow_days. Thresholds differ per batch; they become plain date
+    bounds per group of batch ids, so that lists and counts need no join with the batch table."""
     q = Q(pk__in=[])
-    for days, batch_ids in sorted(by_days.items()):
+    for days, batch_ids in batch_thresholds() if thresholds is None else thresholds:
         q |= Q(batch_id__in=batch_ids, due_date__gte=today, due_date__lte=add_days(today, days))
     return q
 
 
-def _light_conditions(today: dt.date) -> list[tuple[Q, str]]:
+def _light_conditions(today: dt.date, thresholds=None) -> list[tuple[Q, str]]:
     """(condition, light) in order: the first condition that holds gives the light."""
     active = Q(status__in=ACTIVE_STATES)
     return [
         (problem_overdue_q(today), Light.RED),
-        (active & (_due_soon_q(today) | Q(open_measures_due__lt=today)), Light.YELLOW),
+        (active & (_due_soon_q(today, thresholds) | Q(open_measures_due__lt=today)), Light.YELLOW),
         (active, Light.GREEN),
         (Q(status__in=DONE_STATES), Light.BLUE),
     ]
@@ -94,11 +100,14 @@ def light_q(name: str, today: dt.date | None = None) -> Q:
     return q & ~earlier if earlier else q
 
 
-def annotate_deadlines(queryset: QuerySet[Problem], today: dt.date | None = None) -> QuerySet:
+def annotate_deadlines(
+    queryset: QuerySet[Problem], today: dt.date | None = None, thresholds=None
+) -> QuerySet:
+    """`thresholds`: batch_thresholds(), when the caller has read them already."""
     today = today or timezone.localdate()
     # The rank is built from the same conditions rather than as a CASE over `light`, which
     # would repeat the whole CASE in SQL once per light.
-    conditions = _light_conditions(today)
+    conditions = _light_conditions(today, thresholds)
     light = Case(
         *(When(q, then=Value(name)) for q, name in conditions),
         default=Value(Light.GREY),
