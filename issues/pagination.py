@@ -23,12 +23,14 @@ class IdsFirstPaginator(Paginator):
         rows_for_ids,
         count_with_ids=False,
         count: int | None = None,
+        page_ids=None,
         **kwargs,
     ):
         super().__init__(object_list, per_page, **kwargs)
         self.queryset = object_list
         self.rows_for_ids = rows_for_ids
-        self.count_with_ids = count_with_ids
+        self.page_ids = page_ids
+        self.count_with_ids = count_with_ids or page_ids is not None
         if count is not None:  # the caller knows it already (a cached count)
             self.__dict__["count"] = count  # Paginator.count is a cached_property
 
@@ -58,11 +60,14 @@ class IdsFirstPaginator(Paginator):
         if number < 1:
             return None
         bottom = (number - 1) * self.per_page
-        rows = list(
-            self.queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
-                bottom : bottom + self.per_page
-            ]
-        )
+        if self.page_ids is not None:
+            rows = self.page_ids(bottom, self.per_page)
+        else:
+            rows = list(
+                self.queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
+                    bottom : bottom + self.per_page
+                ]
+            )
         if not rows:
             return None
         self.__dict__["count"] = rows[0][1]  # Paginator.count is a cached_property

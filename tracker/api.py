@@ -68,6 +68,7 @@ class Pagination(PageNumberPagination):
                 IdsFirstPaginator,
                 rows_for_ids=rows_for_ids,
                 count_with_ids=getattr(view, "count_with_ids", False),
+                page_ids=getattr(view, "page_ids", None),
                 # A view may know the list's length already (a cached count).
                 count=view.known_count(queryset) if hasattr(view, "known_count") else None,
             )

@@ -21,7 +21,7 @@ every user and every review situation.
 from django.db.models import F
 from django.utils import timezone
 
-from issues.api.problem_serializers import _AMOUNT, _date, _datetime
+from issues.api.problem_serializers import _AMOUNT, _date, datetime_writer
 from issues.lookups import AnyOf, CompiledByIds
 from issues.models import Measure, Problem, RequestStatus, ReviewRequest
 from issues.selectors.deadlines import annotate_deadlines, batch_thresholds, measure_values_overdue
@@ -173,6 +173,7 @@ def problem_rows_json(ids: list[int], user) -> list[dict]:
     pending = _pending_requests(ids)
     units: dict[int, _Unit] = {}
     allowed: dict[tuple, list[str]] = {}
+    when = datetime_writer()
     result = []
     for pk in ids:
         row = by_id.get(pk)
@@ -255,10 +256,10 @@ def problem_rows_json(ids: list[int], user) -> list[dict]:
                 "rework_count": rework_count,
                 "latest_progress": latest_progress,
                 "next_review_date": _date(next_review_date),
-                "measures": [_measure_json(m, status, today) for m in measures.get(pk, ())],
+                "measures": [_measure_json(m, status, today, when) for m in measures.get(pk, ())],
                 "allowed_actions": list(actions),
-                "created_at": _datetime(created_at),
-                "closed_at": _datetime(closed_at),
+                "created_at": when(created_at),
+                "closed_at": when(closed_at),
             }
         )
     return result
@@ -275,7 +276,7 @@ def _measures(ids) -> dict[int, list[tuple]]:
     return by_problem
 
 
-def _measure_json(row, problem_status, today) -> dict:
+def _measure_json(row, problem_status, today, when) -> dict:
     """MeasureSerializer's fields, in its order."""
     pk, problem, seq, content, unit, owner, due_date, status, done_at, done_note = row
     return {
@@ -287,7 +288,7 @@ def _measure_json(row, problem_status, today) -> dict:
         "owner": owner,
         "due_date": _date(due_date),
         "status": status,
-        "done_at": _datetime(done_at),
+        "done_at": when(done_at),
         "done_note": done_note,
         "is_overdue": measure_values_overdue(status, due_date, problem_status, today),
     }

@@ -3,8 +3,11 @@
 Reading never queries per row: the problem list selector prefetches what these need.
 """
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from issues.api.fields import CategoryField, scoped_campaign, scoped_unit, scoped_user
 from issues.bounds import validate_date, validate_text
@@ -182,6 +185,22 @@ def _date(value):
 
 def _datetime(value):
     return None if value is None else _DATETIME.to_representation(value)
+
+
+def datetime_writer():
+    """_datetime for many values (a list's rows): DRF's ISO 8601 in the current time zone,
+    "Z" for UTC, with the zone looked up once rather than per value (~200 a page of 50)."""
+    if not settings.USE_TZ or api_settings.DATETIME_FORMAT.lower() != ISO_8601:
+        return _datetime
+    zone = timezone.get_current_timezone()
+
+    def write(value):
+        if value is None or timezone.is_naive(value):
+            return _datetime(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
 
 
 class ProblemWriteSerializer(serializers.ModelSerializer):

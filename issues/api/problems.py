@@ -4,6 +4,9 @@ Each view finds its object through the scope selectors (outside scope: 404) and 
 input to one service; the services decide who may do what, and in which state.
 """
 
+import functools
+
+from django.db import connection
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -21,7 +24,7 @@ from issues.api.problem_serializers import (
 from issues.models import Problem
 from issues.selectors.problem_filter import ProblemFilter
 from issues.selectors.problems import measure_list, problem_list
-from issues.selectors.scope import access_for, visible_problems
+from issues.selectors.scope import access_for, visible_page, visible_problems
 from issues.selectors.similar import similar_problems
 from issues.selectors.stats_cache import shared_list_counts
 from issues.services.problems import measure_create, measure_update, problem_create, problem_update
@@ -71,9 +74,17 @@ class ProblemListView(ProblemViewMixin, generics.ListCreateAPIView):
         plain values written straight into the JSON (issues/api/problem_rows.py)."""
         return problem_rows_json(ids, self.request.user)
 
+    page_ids = None
+
     def list(self, request, *args, **kwargs):
         """The page's rows are already the JSON: ProblemSerializer is the schema only here."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        queryset = self.get_queryset()
+        filtered = self.filter_queryset(queryset)
+        if filtered is queryset and self.count_with_ids and connection.vendor == "postgresql":
+            # Nothing filtered, the default order, a scope union: the page from the scope's
+            # own indexes (the list as a unit opens it).
+            self.page_ids = functools.partial(visible_page, request.user)
+        page = self.paginate_queryset(filtered)
         return self.get_paginated_response(page)
 
     def create(self, request, *args, **kwargs):

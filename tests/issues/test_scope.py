@@ -4,10 +4,17 @@ may edit it and its measures, where a problem may be moved, where roles may be g
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from issues.exceptions import ActionForbidden, InvalidInput, InvalidTransition
 from issues.models import Measure, Membership, Problem, Role
-from issues.selectors.scope import scope_units, visible_problem_q, visible_problems
+from issues.selectors.scope import (
+    access_for,
+    scope_units,
+    visible_page,
+    visible_problem_q,
+    visible_problems,
+)
 from issues.services.org import membership_grant, membership_revoke
 from issues.services.problems import (
     measure_create,
@@ -178,6 +185,48 @@ def test_the_row_by_row_rule_sees_exactly_what_the_set_rule_sees(
     assert not Measure.objects.filter(visible_problem_q(people.outsider, "problem")).filter(
         problem__in=[cooperating.pk, by_measure.pk]
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the page query is PostgreSQL's")
+def test_the_list_page_read_from_the_scope_indexes_is_the_same_set_in_the_same_order(
+    people, county_problems, make_problem
+):
+    """`visible_page` (a scoped user's unfiltered list: lead-unit problems from the index,
+    the others probed) gives `visible_problems` newest first, page by page, with its count —
+    problems led inside the scope, seen through a cooperating unit, or only through a
+    measure, and some seen both ways."""
+    both = make_problem("in_progress", cooperating_units=[people.unit_b, people.school_a])
+    by_measure = make_problem(
+        "in_progress",
+        lead_unit=people.unit_b,
+        cooperating_units=[people.school_a],
+        measures=[{"content": "实验小学的措施", "unit": people.school_a}],
+    )
+    # 实验小学 stops cooperating, but still owns a measure of the problem.
+    problem_update(actor=people.oa, problem_id=by_measure.pk, cooperating_units=[])
+    make_problem("assigned", lead_unit=people.unit_c, cooperating_units=[people.unit_b])
+    # Two problems created in the same instant: the id breaks the tie.
+    Problem.objects.filter(pk__in=[both.pk, by_measure.pk]).update(created_at=both.created_at)
+    checked = 0
+    for name in PEOPLE:
+        user = getattr(people, name)
+        if access_for(user).covers_every_unit:
+            continue  # the list reads those without a scope filter at all
+        expected = list(
+            visible_problems(user).order_by("-created_at", "-id").values_list("pk", flat=True)
+        )
+        for size in (1, 2, 50):
+            pages = [visible_page(user, offset, size) for offset in range(0, len(expected), size)]
+            assert [pk for page in pages for pk, _ in page] == expected, (name, size)
+            assert {count for page in pages for _, count in page} <= {len(expected)}, name
+        assert visible_page(user, len(expected), 50) == []
+        checked += bool(expected)
+    assert checked >= 8
+    assert [pk for pk, _ in visible_page(people.admin_school, 0, 50)] == [
+        by_measure.pk,
+        both.pk,
+        county_problems["school_a"],
+    ]
 
 
 def test_it_hides_a_problem_from_a_unit_with_no_part_in_it(people, make_problem):

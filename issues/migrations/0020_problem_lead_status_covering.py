@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="problem",
             index=models.Index(
-                fields=["lead_unit", "status"], include=("id",), name="problem_lead_status"
+                fields=["lead_unit", "status"], include=("id", "created_at"), name="problem_lead_status"
             ),
         ),
     ]
