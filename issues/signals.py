@@ -12,6 +12,7 @@ problem_changed = Signal()
 
 # problems: sent inside the transaction whenever those problems' deadlines or state may have
 # changed, so that pending reminders which no longer apply are cancelled atomically with it.
+# Always right after problem(s)_reschedule, which leaves `schedule` and `ladder` on each.
 schedule_changed = Signal()
 
 # period_id, unit_ids, actor_id: an office chased (催报) these units' reports for the period.

@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from issues.lookups import AnyOf
 from issues.models import scheduled_on
+from issues.selectors.ladder_rows import ladder_rows
 from issues.services.schedule import reminders_due, reminders_plan
 
 from . import email, webhooks
 from .models import Escalation, Notification, Reminder, ReminderKind, ReminderState
-from .scan_rows import advance_dates, chunk_problems
+from .scan_rows import advance_dates
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def reminder_title(reminder: Reminder, code: str, today: dt.date) -> str:
 
 def still_applies(reminder: Reminder, today: dt.date) -> bool:
     """Re-check after claiming: closed, withdrawn or extended since the scan → do not send."""
-    problem = next(iter(chunk_problems([reminder.problem_id])), None)
+    problem = next(iter(ladder_rows([reminder.problem_id])), None)
     if problem is None:
         return False
     key = (reminder.target, reminder.kind, reminder.level, reminder.due_date)
@@ -150,7 +151,12 @@ def reminders_resync_many(problems) -> int:
     due_now = {pk for pk, p in by_id.items() if (on := scheduled_on(p)) is not None and on <= today}
     if not pending and not due_now:
         return 0
-    fresh = {p.pk: p for p in chunk_problems(sorted(pending.keys() | due_now))}
+    wanted = pending.keys() | due_now
+    # The rows problems_reschedule has just planned from, in this transaction; read the rest.
+    fresh = {pk: by_id[pk].ladder for pk in wanted if hasattr(by_id[pk], "ladder")}
+    missing = sorted(wanted - fresh.keys())
+    if missing:
+        fresh |= {p.pk: p for p in ladder_rows(missing)}
     stale, plans = [], {}
     for problem_id, row in fresh.items():
         plans[problem_id] = due, _ = reminders_plan(row, today)

@@ -26,12 +26,13 @@ from django.utils import timezone
 
 from issues.lookups import AnyOf
 from issues.models import Problem, ProblemSchedule
+from issues.selectors.ladder_rows import ladder_rows
 from issues.services.schedule import Kind, reminders_plan
 from issues.services.workflow import supervise_listed_many
 
 from .models import Escalation, EscalationState, ScanFailure
 from .recipients import Directory
-from .scan_rows import advance_dates, chunk_problems, insert_reminders
+from .scan_rows import advance_dates, insert_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def _failed(result: ScanResult, problem_id: int, exc: Exception, what: str) -> N
 
 def scan_chunk(ids, today: dt.date) -> ScanResult:
     result = ScanResult()
-    problems = chunk_problems(ids)
+    problems = ladder_rows(ids)
     directory = Directory(problems)
     plans, failed = [], set()
     for problem in problems:

@@ -1,113 +1,23 @@
 """The scan's reads and writes for a whole chunk, as plain rows (no model instances: at 10 000
 due problems building and saving Django objects cost more than the database did).
 
-`chunk_problems(ids)` returns light objects with just what the ladder
-(issues/services/schedule.py) and the Directory read, in 5 queries whatever the chunk's size;
+The chunk's problems are read by issues.selectors.ladder_rows (six queries, whatever its size);
 `insert_reminders(rows)` writes every reminder of a chunk with one INSERT … ON CONFLICT DO
 NOTHING RETURNING (PostgreSQL, SQLite ≥ 3.35), and counts the new ones from what it returns.
 """
 
 import datetime as dt
-from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 
-from issues.lookups import AnyOf
 from issues.models import (
-    Batch,
-    Measure,
-    Problem,
     ProblemSchedule,
-    RequestStatus,
-    ReviewRequest,
-    ReviewStep,
-    SupervisionAction,
 )
 
 from .models import Reminder, ReminderState
 
 INSERT_ROWS = 2000  # rows per INSERT: 2 000 × 8 parameters stays under SQLite's 32 766
-
-
-class _Rows(list):
-    """A list that answers .all(), as a related manager does."""
-
-    def all(self):
-        return self
-
-
-def _row(**fields):
-    return SimpleNamespace(**fields)
-
-
-def chunk_problems(ids) -> list:
-    """The chunk's problems with batch, lead unit, measures, pending requests with their steps
-    and open supervisions: 5 queries."""
-    problems = {}
-    batch_ids = set()
-    for row in (
-        Problem.objects.filter(AnyOf(F("pk"), ids))
-        .order_by("pk")
-        .values(
-            "pk",
-            "status",
-            "due_date",
-            "schedule__next_reminder_on",
-            "batch_id",
-            "lead_unit_id",
-            "lead_unit__path",
-            "responsible_leader_id",
-        )
-    ):
-        problems[row["pk"]] = _row(
-            pk=row["pk"],
-            status=row["status"],
-            due_date=row["due_date"],
-            next_reminder_on=row["schedule__next_reminder_on"],
-            batch_id=row["batch_id"],
-            lead_unit_id=row["lead_unit_id"],
-            lead_unit=_row(pk=row["lead_unit_id"], path=row["lead_unit__path"]),
-            responsible_leader_id=row["responsible_leader_id"],
-            measures=_Rows(),
-            requests=_Rows(),
-            supervisions=_Rows(),
-        )
-        batch_ids.add(row["batch_id"])
-    batches = {
-        b["pk"]: _row(**b)
-        for b in Batch.objects.filter(pk__in=batch_ids).values(
-            "pk",
-            "remind_days_before",
-            "overdue_repeat_days",
-            "escalate_after_days",
-            "review_pending_days",
-        )
-    }
-    for problem in problems.values():
-        problem.batch = batches[problem.batch_id]
-    for m in Measure.objects.filter(AnyOf(F("problem_id"), problems)).values(
-        "pk", "problem_id", "status", "due_date", "unit_id", "owner_id"
-    ):
-        problems[m["problem_id"]].measures.append(_row(**m))
-    requests = {}
-    for r in ReviewRequest.objects.filter(
-        AnyOf(F("problem_id"), problems), status=RequestStatus.PENDING
-    ).values("pk", "problem_id", "status", "created_at", "applicant_id"):
-        requests[r["pk"]] = request = _row(**r, steps=_Rows())
-        problems[r["problem_id"]].requests.append(request)
-    for s in (
-        ReviewStep.objects.filter(AnyOf(F("request_id"), requests))
-        .order_by("request_id", "position")
-        .values("pk", "request_id", "step_kind", "decision", "decided_at", "reviewer_id")
-    ):
-        requests[s["request_id"]].steps.append(_row(**s))
-    for s in SupervisionAction.objects.filter(
-        AnyOf(F("problem_id"), problems), replied_at=None
-    ).values("pk", "problem_id", "reply_due_date", "replied_at"):
-        problems[s["problem_id"]].supervisions.append(_row(**s))
-    return list(problems.values())
 
 
 def insert_reminders(rows: list[tuple]) -> int:

@@ -1,4 +1,4 @@
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -182,6 +182,9 @@ class Problem(models.Model):
     # Not a column: the workflow's cache of the pending requests (a prefetch, or one query),
     # reset to None whenever an action changes them (issues/services/workflow/rules.py).
     pending_requests: "list[ReviewRequest] | None"
+    # Not a column: the plain row problems_reschedule planned from (selectors.ladder_rows),
+    # which notifications/ reuses on `schedule_changed` rather than reading it again.
+    ladder: Any
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -24,11 +24,11 @@ from issues.models import (
     Status,
     Unit,
 )
+from issues.selectors.ladder_rows import ladder_rows
 from issues.services.schedule import problem_ladder, reminders_due
 from ledger.models import LedgerEntry, LedgerHead
 from ledger.services import ledger_verify
 from notifications.scan import reminders_scan
-from notifications.scan_rows import chunk_problems
 
 PROBLEMS = 200
 DUE = 23
@@ -114,7 +114,7 @@ def test_next_reminder_on_follows_the_schedule_rules(generated):
     """Checked against issues.services.schedule on the stored rows, as the scan loads them."""
     today = timezone.localdate()
     ids = list(Problem.objects.values_list("pk", flat=True))
-    for problem in chunk_problems(ids):
+    for problem in ladder_rows(ids):
         stored = problem.next_reminder_on
         if stored is not None and stored <= today:
             assert reminders_due(problem, today), problem.pk
