@@ -22,3 +22,8 @@ def test_it_round_trips_texts_numbers_dates_and_nulls():
             [pg_array(texts), pg_array(numbers), pg_array(dates)],
         )
         assert cursor.fetchone() == (texts, numbers, dates)
+        # Columns of plain ints or plain dates take the joined fast path.
+        ints, days = [1, 0, -7, 2**40], [dt.date(2026, 12, 2), dt.date(1, 1, 1), dt.date.max]
+        cursor.execute("SELECT %s::bigint[], %s::date[]", [pg_array(ints), pg_array(days)])
+        assert cursor.fetchone() == (ints, days)
+        assert (pg_array(ints), pg_array([])) == ("{1,0,-7,1099511627776}", "{}")

@@ -153,13 +153,20 @@ def supervise_listed_many(*, items: list[tuple[int, str]]) -> list[int]:
         }
         access = access_for(None)
         rows, entries, columns = [], [], set()
+        validated: dict[str, dict] = {}
         for problem_id, content in items:
             problem = problems.get(problem_id)
             if problem is None:
                 raise NotFound("问题不存在。")
             ctx = Context(problem=problem, actor=None, access=access)
             check_available(spec, ctx)
-            ctx.data = _validated(spec, {"kind": SupervisionKind.LISTED, "content": content})
+            # The same input validates the same way: once per distinct content (the scan's
+            # escalations of a day mostly share one), each item gets its own copy.
+            if content not in validated:
+                validated[content] = _validated(
+                    spec, {"kind": SupervisionKind.LISTED, "content": content}
+                )
+            ctx.data = dict(validated[content])
             rows.append(effects.supervision_of(ctx))
             columns.update(_changed_columns(ctx, state_changed=False))
             entries.append(
