@@ -1,4 +1,4 @@
-"""The scan's arrays travel as PostgreSQL array literals (scan_rows.pg_array): every value comes
+"""The scan's arrays travel as PostgreSQL array literals (issues.lookups.pg_array): every value comes
 back as it went in, whatever characters a text holds."""
 
 import datetime as dt
@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from notifications.scan_rows import pg_array
+from issues.lookups import pg_array
 
 pytestmark = pytest.mark.postgres
 
@@ -27,3 +27,7 @@ def test_it_round_trips_texts_numbers_dates_and_nulls():
         cursor.execute("SELECT %s::bigint[], %s::date[]", [pg_array(ints), pg_array(days)])
         assert cursor.fetchone() == (ints, days)
         assert (pg_array(ints), pg_array([])) == ("{1,0,-7,1099511627776}", "{}")
+        # Texts with nothing to escape are quoted whole, commas, braces and spaces included.
+        plain = ["problem:1", "a,b", "{x}", " 空 格 ", "NULL", ""]
+        cursor.execute("SELECT %s::text[]", [pg_array(plain)])
+        assert cursor.fetchone() == (plain,)
