@@ -4,6 +4,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 
+# The largest OFFSET PostgreSQL takes (a bigint); `page` may be 18 digits (tracker/api.py).
+MAX_OFFSET = 2**63 - 1
+
+
 class IdsFirstPaginator(Paginator):
     """A page in two steps: the page's ids in the list's order (narrow rows, so sorting and
     skipping past earlier pages touch little data), then `rows_for_ids(ids)` reads the full
@@ -60,6 +64,8 @@ class IdsFirstPaginator(Paginator):
         if number < 1:
             return None
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > MAX_OFFSET:  # no list is that long: the count says 404
+            return None
         if self.page_ids is not None:
             rows = self.page_ids(bottom, self.per_page)
         else:

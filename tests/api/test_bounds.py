@@ -3,6 +3,7 @@ control characters. Each is a 400 in the §9 shape, changes nothing, and the sit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from issues.models import Batch, Problem, Unit
 from notifications.models import WebhookEndpoint
@@ -250,3 +251,19 @@ def test_it_refuses_control_characters_in_webhook_addresses_and_secrets(cast, ap
     r = client.patch(f"/api/v1/webhooks/{endpoint['id']}/", {"secret": f"x{bad}y"}, format="json")
     assert_error(r, 400, "validation_error", "secret")
     assert WebhookEndpoint.objects.get().secret == "s3cret"
+
+
+def test_a_page_far_past_the_end_is_a_404_for_every_kind_of_list(cast, api, make_problem):
+    """An 18-digit page number (the most `page` takes) times the page size is past what the
+    database's OFFSET holds: still the 404 of a page past the end, never a 500 — for the
+    county office and for a unit (whose unfiltered list is read by scope.visible_page)."""
+    make_problem("draft")
+    for user in (cast.oa, cast.admin_a):
+        for query in ("", "&status=draft"):
+            r = api(user).get(f"/api/v1/problems/?page=999999999999999999&page_size=200{query}")
+            assert_error(r, 404, "not_found")
+        # The page (no digit limit there) shows its last page, as Django's get_page does.
+        page = Client()
+        page.force_login(user)
+        r = page.get("/problems/?page=" + "9" * 40)
+        assert r.status_code == 200 and r.context["page"].number == 1
