@@ -143,10 +143,10 @@ def main():
         f"target queries_per_1000_due: {per_1000:.1f} (limit {QUERY_LIMIT}, escalations apart) "
         f"{verdict(per_1000 <= QUERY_LIMIT)}"
     )
+    # The whole scan, its escalations included (issue 12: "10 000 due problems scanned").
     print(
-        f"target scan_seconds ({due} due, without escalations): {setbased:.3f}s "
-        f"(limit {SECONDS_LIMIT}) {verdict(setbased <= SECONDS_LIMIT)}; with escalations "
-        f"{total:.3f}s"
+        f"target scan_seconds: {total:.3f}s for {due} due, escalations included "
+        f"({setbased:.3f}s without) (limit {SECONDS_LIMIT}) {verdict(total <= SECONDS_LIMIT)}"
     )
     created_again = sum(r["created2"] for r in results.values())
     print(f"target scan_ratio: {ratio:.2f} (limit {RATIO_LIMIT}) {verdict(ratio <= RATIO_LIMIT)}")
