@@ -3,7 +3,6 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
-
 # The largest OFFSET PostgreSQL takes (a bigint); `page` may be 18 digits (tracker/api.py).
 MAX_OFFSET = 2**63 - 1
 
