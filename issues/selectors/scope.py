@@ -142,11 +142,22 @@ def visible_problems(user, queryset: QuerySet[Problem] | None = None) -> QuerySe
     access = access_for(user)
     if access.covers_every_unit:
         return qs
-    roots = _scope_roots(access)
-    if not roots:
+    prefixes = _scope_prefixes(access)
+    if not prefixes:
         return qs.none()
-    prefixes = [f"{path}%" for path in roots]  # "/1/27/%"; every saved unit has a path
-    return qs.filter(pk__in=RawSQL(_visible_ids_sql(len(roots)), prefixes * 3))  # noqa: S611
+    return qs.filter(pk__in=RawSQL(_visible_ids_sql(len(prefixes)), prefixes * 3))  # noqa: S611
+
+
+def _scope_prefixes(access: Access) -> list[str]:
+    """The scopes' LIKE patterns ("/1/27/%"): unit paths are made of ids and slashes only
+    (issues.models.Unit), so a path is its own prefix; every saved unit has one."""
+    return [f"{path}%" for path in _scope_roots(access)]
+
+
+def _units_sql(roots: int) -> str:
+    """The ids of the units under `roots` LIKE patterns, each a parameter."""
+    units = " OR ".join(["path LIKE %s"] * roots)
+    return f"SELECT id FROM {Unit._meta.db_table} WHERE {units}"  # noqa: S608
 
 
 @functools.cache
@@ -158,10 +169,8 @@ def _visible_ids_sql(roots: int) -> str:
     Written as SQL once per number of scopes: the same union built with the ORM — three
     subqueries, each over the scope's units — cost ~4 ms of Python per request to build and
     compile again (the problem list of a township's unit admin, bench/README.md), several
-    times what PostgreSQL takes to run it. Unit paths are made of ids and slashes only
-    (issues.models.Unit), so a path is its own LIKE prefix."""
-    units = " OR ".join(["path LIKE %s"] * roots)
-    unit_ids = f"SELECT id FROM {Unit._meta.db_table} WHERE {units}"  # noqa: S608
+    times what PostgreSQL takes to run it."""
+    unit_ids = _units_sql(roots)
     cooperating = Problem.cooperating_units.through._meta.db_table
     branches = [  # table names only
         f"SELECT id FROM {Problem._meta.db_table} WHERE lead_unit_id IN ({unit_ids})",  # noqa: S608
@@ -182,22 +191,20 @@ def visible_page(user, offset: int, limit: int) -> list[tuple[int, int]]:
     led from outside the scope are read from the table for their created_at. Filtering
     `id IN (union)` instead reads every visible problem's row to sort it: a township's first
     page at 100 000 problems took 8 ms that way, 4 ms this way (bench/README.md)."""
-    roots = _scope_roots(access_for(user))
-    if not roots:
+    prefixes = _scope_prefixes(access_for(user))
+    if not prefixes:
         return []
-    prefixes = [f"{path}%" for path in roots]
     with connection.cursor() as cursor:
-        cursor.execute(_visible_page_sql(len(roots)), [*prefixes, limit, offset])
+        cursor.execute(_visible_page_sql(len(prefixes)), [*prefixes, limit, offset])
         return cursor.fetchall()
 
 
 @functools.cache
 def _visible_page_sql(roots: int) -> str:
-    units = " OR ".join(["path LIKE %s"] * roots)
     problems = Problem._meta.db_table
     cooperating = Problem.cooperating_units.through._meta.db_table
     parts = [  # table names only; the path prefixes, limit and offset are parameters
-        f"WITH units AS (SELECT id FROM {Unit._meta.db_table} WHERE {units}),",  # noqa: S608
+        f"WITH units AS ({_units_sql(roots)}),",
         "lead AS (",
         f" SELECT id, created_at FROM {problems}",  # noqa: S608
         " WHERE lead_unit_id IN (SELECT id FROM units)),",
