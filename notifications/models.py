@@ -18,7 +18,11 @@ class Reminder(models.Model):
     redelivered task unable to create it twice; the state column is claimed by compare-and-set
     so it is delivered once."""
 
-    problem = models.ForeignKey("issues.Problem", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: reminder_problem_state (problem, state) leads with it, and every
+    # index is written again for each of the ~20 000 reminders a day's scan inserts.
+    problem = models.ForeignKey(
+        "issues.Problem", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     target = models.CharField(max_length=40)  # "problem:1", "measure:2", "step:3", "supervision:4"
     kind = models.CharField(max_length=20, choices=ReminderKind)
     level = models.PositiveSmallIntegerField(default=0)

@@ -92,7 +92,13 @@ def advance_dates(rows: list[tuple[int, dt.date, dt.date | None]]) -> None:
         if connection.vendor == "postgresql":
             columns = [pg_array(column) for column in zip(*rows, strict=True)]
             source = "unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, old, new)"
-            cursor.execute(update.format(source=source), columns)
+            # The ids again, as a condition on the table: joined to the list alone, PostgreSQL
+            # hashed the whole schedule table (a sequential scan, 40 ms per chunk of 1 000 at
+            # 100 000 problems); so it probes the primary key for just these rows (12 ms).
+            cursor.execute(
+                update.format(source=source) + f" AND {table}.problem_id = ANY(%s::bigint[])",
+                [*columns, columns[0]],
+            )
             return
         adapt = connection.ops.adapt_datefield_value
         values = ", ".join(["(%s, %s, %s)"] * len(rows))

@@ -11,13 +11,14 @@ import datetime as dt
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 
 from issues.lookups import AnyOf
 from issues.models import (
     Batch,
     Measure,
     Problem,
+    ProblemSchedule,
     RequestStatus,
     ReviewRequest,
     ReviewStep,
@@ -61,6 +62,9 @@ class _Supervision(NamedTuple):
     replied_at: dt.datetime | None
 
 
+_NEXT_ON = ProblemSchedule.objects.filter(problem_id=OuterRef("pk")).values("next_reminder_on")
+
+
 def ladder_rows(ids) -> list:
     """The problems with batch, lead unit, measures, pending requests with their steps
     and open supervisions: six queries. Rows that are only read are named tuples (built
@@ -69,12 +73,15 @@ def ladder_rows(ids) -> list:
     batch_ids = set()
     for pk, status, due_date, next_on, batch_id, unit_id, unit_path, leader_id in (
         Problem.objects.filter(AnyOf(F("pk"), ids))
+        # A subquery, not the schedule's LEFT JOIN: PostgreSQL hashed the whole schedule
+        # table for that join (a sequential scan of every problem's schedule per chunk).
+        .annotate(next_on=Subquery(_NEXT_ON))
         .order_by("pk")
         .values_list(
             "pk",
             "status",
             "due_date",
-            "schedule__next_reminder_on",
+            "next_on",
             "batch_id",
             "lead_unit_id",
             "lead_unit__path",
