@@ -400,6 +400,8 @@ class SupervisionActionAdmin(ReadOnlyAdmin):
 
 
 # A model added later gets at least a read-only view until it earns a tailored admin.
+# ProblemReach is derived data kept by the database's triggers (and the admin cannot show a
+# composite primary key).
 for _model in apps.get_app_config("issues").get_models():
-    if not admin.site.is_registered(_model):
+    if _model._meta.model_name != "problemreach" and not admin.site.is_registered(_model):
         admin.site.register(_model, ReadOnlyAdmin)

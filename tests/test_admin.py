@@ -47,7 +47,8 @@ def test_it_registers_every_model_of_the_domain():
 
     for app in ("issues", "ledger"):
         for model in apps.get_app_config(app).get_models():
-            if model.__name__ != "LedgerHead":  # the chain's tip: internal bookkeeping
+            # The chain's tip and the list's read model (kept by triggers): bookkeeping.
+            if model.__name__ not in ("LedgerHead", "ProblemReach"):
                 assert admin.site.is_registered(model), model.__name__
 
 

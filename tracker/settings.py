@@ -118,7 +118,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: the scope filter's OR of EXISTS is estimated far above jit_above_cost, and
     # compiling it cost ~40 ms of a 48 ms COUNT in the problem list (bench/bench_list.py).
     # Short OLTP queries never repay JIT's compile time.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # random_page_cost 1.1 (the usual value for SSDs; PostgreSQL's 4 models spinning disks):
+    # at 4 the list's row statements hashed all 2 000 units of a city rather than probe the
+    # 50 they need, and the scan hashed the whole schedule table for a chunk's 5 000 rows
+    # (~1 ms and ~8 ms more; bench/README.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c jit=off -c random_page_cost=1.1"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's four validators, in Chinese (accounts.validators: Django's zh_Hans catalogue lacks

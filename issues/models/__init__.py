@@ -24,6 +24,7 @@ from .problems import (
     SupervisionKind,
     SupervisionLevel,
 )
+from .reach import ProblemReach
 from .reminders import ProblemSchedule, ReminderKind, scheduled_on
 from .reporting import ReportPeriod, ReportTask
 from .requests import Decision, ExtensionKind, RequestStatus, RequestType, ReviewRequest, ReviewStep
@@ -52,6 +53,7 @@ __all__ = [
     "Membership",
     "Origin",
     "Problem",
+    "ProblemReach",
     "ProblemSchedule",
     "ProgressReport",
     "RectifyType",

@@ -15,7 +15,16 @@ from django.db import connection
 from django.db.models import Exists, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
-from issues.models import OFFICE_ROLES, Campaign, Measure, Membership, Problem, Role, Unit
+from issues.models import (
+    OFFICE_ROLES,
+    Campaign,
+    Measure,
+    Membership,
+    Problem,
+    ProblemReach,
+    Role,
+    Unit,
+)
 
 
 @dataclass(frozen=True)
@@ -185,12 +194,12 @@ def visible_page(user, offset: int, limit: int) -> list[tuple[int, int]]:
     first (the list's default order: created_at, then id, descending) — PostgreSQL, a user
     whose scope does not hold every unit (those need no scope filter at all).
 
-    The same set as `visible_problems`, read so that most rows come from an index: the
-    lead-unit branch gives each problem's id and created_at from `problem_lead_status`
-    (it includes both), and only problems seen through a cooperating unit or a measure but
-    led from outside the scope are read from the table for their created_at. Filtering
-    `id IN (union)` instead reads every visible problem's row to sort it: a township's first
-    page at 100 000 problems took 8 ms that way, 4 ms this way (bench/README.md)."""
+    The same set as `visible_problems`, read from issues_problemreach (issues.models.
+    ProblemReach: one row per problem and unit that sees it, kept by triggers) with an
+    index-only scan of the scope's units. From the three sources it took an EXCEPT over
+    every cooperating and measure row of the scope and a primary-key probe for each problem
+    led from outside it: 15 ms for a township at 1 000 000 problems, 4 ms this way
+    (bench/README.md)."""
     prefixes = _scope_prefixes(access_for(user))
     if not prefixes:
         return []
@@ -201,27 +210,14 @@ def visible_page(user, offset: int, limit: int) -> list[tuple[int, int]]:
 
 @functools.cache
 def _visible_page_sql(roots: int) -> str:
-    problems = Problem._meta.db_table
-    cooperating = Problem.cooperating_units.through._meta.db_table
-    parts = [  # table names only; the path prefixes, limit and offset are parameters
+    reach = ProblemReach._meta.db_table
+    parts = [  # the table names only; the path prefixes, limit and offset are parameters
         f"WITH units AS ({_units_sql(roots)}),",
-        "lead AS (",
-        f" SELECT id, created_at FROM {problems}",  # noqa: S608
-        " WHERE lead_unit_id IN (SELECT id FROM units)),",
-        "other AS (",
-        f" SELECT problem_id AS id FROM {cooperating}",  # noqa: S608
-        " WHERE unit_id IN (SELECT id FROM units)",
-        f" UNION ALL SELECT problem_id FROM {Measure._meta.db_table}",  # noqa: S608
-        " WHERE unit_id IN (SELECT id FROM units)",
-        " EXCEPT SELECT id FROM lead),",  # EXCEPT also drops the duplicates
         "visible AS (",
-        " SELECT id, created_at FROM lead",
-        # An array, so that PostgreSQL probes the primary key for these few rather than
-        # hash-joining them with the whole table (it cannot tell how few they are).
-        f" UNION ALL SELECT id, created_at FROM {problems}",  # noqa: S608
-        " WHERE id = ANY(ARRAY(SELECT id FROM other)))",
-        "SELECT id, COUNT(*) OVER () FROM visible",
-        "ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
+        f" SELECT DISTINCT problem_id, created_at FROM {reach}",  # noqa: S608
+        " WHERE unit_id IN (SELECT id FROM units))",
+        "SELECT problem_id, COUNT(*) OVER () FROM visible",
+        "ORDER BY created_at DESC, problem_id DESC LIMIT %s OFFSET %s",
     ]
     return "\n".join(parts)
 

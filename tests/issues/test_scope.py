@@ -191,8 +191,8 @@ def test_the_row_by_row_rule_sees_exactly_what_the_set_rule_sees(
 def test_the_list_page_read_from_the_scope_indexes_is_the_same_set_in_the_same_order(
     people, county_problems, make_problem
 ):
-    """`visible_page` (a scoped user's unfiltered list: lead-unit problems from the index,
-    the others probed) gives `visible_problems` newest first, page by page, with its count —
+    """`visible_page` (a scoped user's unfiltered list, read from issues_problemreach) gives
+    `visible_problems` newest first, page by page, with its count —
     problems led inside the scope, seen through a cooperating unit, or only through a
     measure, and some seen both ways."""
     both = make_problem("in_progress", cooperating_units=[people.unit_b, people.school_a])
