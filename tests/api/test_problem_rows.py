@@ -6,6 +6,7 @@ cooperating units, and `allowed_actions` for every kind of user and review situa
 import datetime as dt
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -164,3 +165,31 @@ def test_a_filtered_or_reordered_unit_list_is_paged_from_its_queryset(
         body = api(cast.admin_a).get(f"/api/v1/problems/?page_size=200&{query}").json()
     assert [row["id"] for row in body["results"]] == expected and body["count"] == len(expected)
     assert not any(q["sql"].startswith("WITH units AS") for q in ctx.captured_queries)
+
+
+def test_remembered_actions_follow_a_changed_membership_or_unit_at_once(cast, varied, api):
+    """allowed_actions are remembered across requests by user and situation
+    (problem_rows._ALLOWED): a role taken away, or the lead unit moved under the user's
+    office, gives the serializer's new answer on the very next request."""
+    from issues.services.org import unit_update
+
+    User = get_user_model()
+    office_b = make_user("office_b", unit=cast.unit_b, role="office_admin")
+
+    def check(user):
+        user = User.objects.get(pk=user.pk)  # as a request reads it
+        results = api(user).get("/api/v1/problems/?page_size=200").json()["results"]
+        actions = {row["id"]: row["allowed_actions"] for row in results}
+        expected = expected_rows(user)
+        assert actions == {pk: orjson.loads(raw)["allowed_actions"] for pk, raw in expected.items()}
+        return actions
+
+    before = check(cast.admin_a)
+    cast.admin_a.memberships.update(role="viewer")
+    assert check(cast.admin_a) != before
+
+    # 卫健局's office sees 教育局's problem through its cooperating unit; once 教育局 sits
+    # under 卫健局, the office may act on it.
+    before = check(office_b)
+    unit_update(actor=cast.root, unit_id=cast.unit_a.pk, parent=cast.unit_b)
+    assert check(office_b) != before
