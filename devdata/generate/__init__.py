@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from issues.models import Batch, Measure, Problem, ProblemSchedule, ReviewRequest, ReviewStep
+from issues.services.reach import problem_reach_fill
 from ledger.models import LedgerEntry
 from ledger.services import LEDGER_COLUMNS
 
@@ -104,6 +105,8 @@ def generate_data(
                 Batch.objects.filter(pk=batch.pk).update(last_seq=maker.seq[batch.pk])
         reset_sequences(*tables)
         _skip_fk_triggers(False)
+        # The replica role skipped every trigger, the read model's of issues 0021 too.
+        problem_reach_fill(first[Problem])
     return GenerateResult(
         problems=problems,
         due=due,
@@ -120,7 +123,8 @@ def _skip_fk_triggers(skip: bool = True) -> None:
     generator only writes rows that point at rows it wrote or read; the SQLite run in
     tests/devdata/test_generate_data.py has the constraints enforced and proves that. Nothing
     else changes: unique constraints and check constraints still hold, and the ledger's
-    triggers only refuse UPDATE and DELETE. Called again with skip=False before the
+    triggers only refuse UPDATE and DELETE; issues_problemreach, whose triggers are skipped
+    too, is filled afterwards (issues.services.reach). Called again with skip=False before the
     transaction ends, so whatever runs after the generator in the same transaction is checked
     as usual.
     """

@@ -256,3 +256,15 @@ def _real_next(status, due, measures, since, batch, today):
     )
     dates = [item.fire_on for item in problem_ladder(problem, until=today) if item.fire_on >= today]
     return min(dates, default=None)
+
+
+@pytest.mark.postgres
+def test_it_fills_the_lists_read_model_that_its_replica_role_bypasses(generated):
+    """The generator skips triggers (session_replication_role = replica); the scoped list's
+    issues_problemreach is filled afterwards, for a second run too."""
+    from tests.issues.test_problem_reach import expected, stored
+
+    assert stored() == expected()
+    generate(problems=40, due=5, seed=8)
+    assert len(stored()) > PROBLEMS + 40
+    assert stored() == expected()
