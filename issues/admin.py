@@ -399,9 +399,8 @@ class SupervisionActionAdmin(ReadOnlyAdmin):
     search_fields = ("problem__code", "content")
 
 
-# A model added later gets at least a read-only view until it earns a tailored admin.
-# ProblemReach is derived data kept by the database's triggers (and the admin cannot show a
-# composite primary key).
+# A model added later gets at least a read-only view until it earns a tailored admin — but
+# the admin cannot show a composite primary key (ProblemReach: derived rows kept by triggers).
 for _model in apps.get_app_config("issues").get_models():
-    if _model._meta.model_name != "problemreach" and not admin.site.is_registered(_model):
+    if not _model._meta.is_composite_pk and not admin.site.is_registered(_model):
         admin.site.register(_model, ReadOnlyAdmin)
