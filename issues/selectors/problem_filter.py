@@ -6,6 +6,9 @@ empty parameters (issues.api.filters.StrictFilterBackend); the pages call `filte
 with what their GET form sends.
 """
 
+from functools import reduce
+from operator import or_
+
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -118,9 +121,28 @@ class ProblemFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
-        )
+        return queryset.filter(text_q(value))
+
+
+TEXT_COLUMNS = ("code", "title", "description")
+
+
+def text_q(value: str) -> Q:
+    """`value` in the code, title or description, ignoring case.
+
+    `icontains` is `UPPER(column) LIKE UPPER(…)` on PostgreSQL, the expression the trigram
+    indexes of issues 0012 serve. A value with no cased character (Chinese, digits) is found
+    in a column's upper-cased text exactly where it is found in the text itself, so it also
+    tests the column as it is, first: a row that fails that cheap test is never upper-cased.
+    A unit's keyword search tests every problem in its scope (a township's 3 322 at 1 000 000;
+    ~30 % less PostgreSQL time for 台账, bench/README.md); the trigram indexes serve it as before."""
+    caseless = all(char.upper() == char == char.lower() for char in value)
+
+    def matches(column: str) -> Q:
+        ignoring_case = Q(**{f"{column}__icontains": value})
+        return Q(**{f"{column}__contains": value}) & ignoring_case if caseless else ignoring_case
+
+    return reduce(or_, (matches(column) for column in TEXT_COLUMNS))
 
 
 def filter_problems(params, queryset, request=None) -> ProblemFilter:

@@ -3,8 +3,10 @@
 import datetime as dt
 
 import pytest
+from django.db.models import Q
 
 from issues.models import Campaign, Category, Problem
+from issues.selectors.problem_filter import text_q
 from tests.api.conftest import assert_error
 
 PROBLEM_FIELDS = {
@@ -181,6 +183,62 @@ def ledger_rows(cast, make_problem):
 def test_it_filters_the_list(cast, api, ledger_rows, query, expected):
     found = set(codes(api(cast.oa).get(f"/api/v1/problems/?{query}&page_size=200")))
     assert found == {ledger_rows[name].code for name in expected}
+
+
+SEARCHES = [
+    "食堂",  # Chinese: no case
+    "2024",  # digits
+    "2024-xc3",  # a code typed in lower case
+    "XC3-001",
+    "σοφία",  # Greek: cased beyond ASCII
+    "ΣΟΦΊΑ",
+    "ｓｃｈｏｏｌ",  # fullwidth letters are cased too
+    "ＳＣＨＯＯＬ",
+    "ß",
+    "%",  # LIKE's wildcards are text here
+    "_",
+]
+
+
+@pytest.mark.parametrize("value", SEARCHES)
+def test_it_searches_text_with_the_same_rule_whatever_the_value(cast, make_problem, value):
+    """`q` finds what a case-insensitive contains finds, in each database; a value without cased
+    letters is also tested against the text as it is first (issues.selectors.problem_filter.
+    text_q) — that must never change what is found."""
+    make_problem("in_progress", title="ΣΟΦΊΑ 学校食堂 ＳＣＨＯＯＬ")
+    make_problem("assigned", description="σοφία 100% 的 ｓｃｈｏｏｌ_menu ß")
+    make_problem("draft", title="其他")
+    reference = Problem.objects.filter(
+        Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
+    )
+    found = Problem.objects.filter(text_q(value))
+    assert set(found.values_list("pk", flat=True)) == set(reference.values_list("pk", flat=True))
+
+
+def test_it_finds_a_code_or_title_whatever_its_case_for_a_unit_user(cast, api, make_problem):
+    """The unit's search reads its scope (on PostgreSQL from issues_problemreach) and ignores
+    case; a problem of another unit is never found."""
+    mine = make_problem("in_progress", title="Wi-Fi 台账缺失")
+    theirs = make_problem("in_progress", lead_unit=cast.unit_b, title="Wi-Fi 台账缺失")
+    get = api(cast.admin_a).get
+    for query in ("q=wi-fi", "q=WI-FI", "q=台账", f"q={mine.code.lower()}"):
+        assert codes(get(f"/api/v1/problems/?{query}")) == [mine.code], query
+    assert codes(get(f"/api/v1/problems/?q={theirs.code}")) == []
+
+
+def test_it_checks_every_filter_given_beside_the_search(cast, api, ledger_rows):
+    """The API's FilterSet holds only the filters a request names; each one named is still
+    checked, and the others still narrow the list."""
+    get = api(cast.oa).get
+    assert codes(get("/api/v1/problems/?q=问题&status=in_progress&source=audit")) == [
+        ledger_rows["school"].code
+    ]
+    assert_error(get("/api/v1/problems/?q=问题&unit=abc"), 400, "validation_error", "unit")
+    assert_error(get("/api/v1/problems/?q=问题&overdue=maybe"), 400, "validation_error", "overdue")
+    assert_error(get("/api/v1/problems/?q=问题&due_before="), 400, "validation_error", "due_before")
+    assert sorted(codes(get("/api/v1/problems/?ordering=code&q=问题"))) == codes(
+        get("/api/v1/problems/?ordering=code&q=问题")
+    )
 
 
 def test_it_filters_by_ids(cast, api, ledger_rows):
