@@ -4,6 +4,8 @@ The filter itself (ProblemFilter, SPEC §9) is the selectors' (issues.selectors.
 shared with the pages; it is re-exported here for the API modules that name it.
 """
 
+import functools
+
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -26,6 +28,19 @@ def query_id(params, name: str) -> int | None:
         raise ValidationError({name: exc.messages}) from None
 
 
+@functools.lru_cache(maxsize=256)
+def _given_only(filterset_class, names: frozenset[str]):
+    """`filterset_class` with only the filters named in the request. A filter not given does
+    nothing, but a FilterSet deep-copies every filter and its form every form field: ~5 ms of
+    Python for ProblemFilter's fifteen when a list asks for one (`?q=…`, bench/README.md).
+    The schema and the pages keep the full class (only the request's FilterSet is narrowed)."""
+    narrowed = type(filterset_class.__name__, (filterset_class,), {})
+    narrowed.base_filters = {
+        name: f for name, f in filterset_class.base_filters.items() if name in names
+    }
+    return narrowed
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """The API's filters: a parameter given with an empty value (`?due_before=`) is a 400, not
     silently no filter. The pages share the FilterSets but not this rule: an HTML form sends
@@ -42,13 +57,22 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
-        filterset = super().get_filterset(request, queryset, view)
-        if filterset is not None:
-            empty = {
-                name: ["不能为空；不按此项筛选时请省略该参数。"]
-                for name in filterset.filters
-                if request.query_params.get(name) == ""
-            }
-            if empty:
-                raise ValidationError(empty)
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        if filterset_class is getattr(view, "filterset_class", None):
+            # A declared class (one per view, so the cache stays small; `filterset_fields`
+            # makes a new class per request).
+            given = frozenset(
+                name for name in filterset_class.base_filters if name in request.query_params
+            )
+            filterset_class = _given_only(filterset_class, given)
+        filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
+        empty = {
+            name: ["不能为空；不按此项筛选时请省略该参数。"]
+            for name in filterset.filters
+            if request.query_params.get(name) == ""
+        }
+        if empty:
+            raise ValidationError(empty)
         return filterset
