@@ -14,13 +14,16 @@ the FilterSet, the serializer; no network) as the users who see most:
 
 Targets, printed as `target <name>: <measured> (limit <limit>) PASS|FAIL`:
 
-  list_latency_vs_me   the median of page 1 (the worse of the two users) over the median of
-                       /me/, at most 3x; the other lists are printed for what they cost;
+  list_latency_vs_me   page 1 (the worse of the two users) over /me/, the worse of the two
+                       medians' ratio and the two p90s', at most 3x; the other lists are
+                       printed for what they cost;
   list_latency_vs_me_http  the same over HTTP through gunicorn (the product's gthread config,
                        a knox token, a new connection per request), each user's page 1 against
                        that user's /me/, the worse of p50 and p90, at most 3x;
   list_queries         queries of one list request at page_size 10, 50 and 200 (problems in
-                       close-out review, so that every page needs every prefetch): all equal.
+                       close-out review, so that every page needs every prefetch): all equal;
+  list_keyword_ms      the keyword search (`q`, a word in a quarter of all problems), the
+                       worse user's median, under 50 ms (issue 14 asks it at 1 000 000).
 """
 
 import argparse
@@ -47,6 +50,7 @@ from common import (
 )
 
 RATIO_LIMIT = 3.0
+KEYWORD_LIMIT_MS = 50.0
 LISTS = {
     "page 1": "/api/v1/problems/?page_size=50",
     "deep page": "/api/v1/problems/?page_size=50&page={deep}",
@@ -80,7 +84,8 @@ def print_targets(result: dict) -> bool:
         f"OrjsonRenderer {ours['ms']:.2f} ms, identical bytes: {result['rendering']['identical']}"
     )
     print(
-        f"GET /api/v1/me/: median {me:.1f} ms over {result['me_requests']} requests, "
+        f"GET /api/v1/me/: median {me:.1f} ms, p90 {result['me_p90_ms']:.1f} ms over "
+        f"{result['me_requests']} requests, "
         f"python cpu {result['me_cpu_ms']:.1f} ms"
     )
     for line in result["lines"]:
@@ -91,11 +96,23 @@ def print_targets(result: dict) -> bool:
         )
     # The target is the list as SPEC §11 names it: a page of 50, unfiltered; the filtered and
     # deeper pages are shown above for what they cost.
+    me_p90 = result["me_p90_ms"]
+    ratios = {
+        f"{line['user']}, page 1, {q}": line[f"{q}_ms"] / base
+        for line in result["lines"]
+        if line["list"] == "page 1"
+        for q, base in (("median", me), ("p90", me_p90))
+    }
+    worst_ratio = max(ratios, key=ratios.get)
+    ratio = ratios[worst_ratio]
     worst = max(
         (line for line in result["lines"] if line["list"] == "page 1"),
         key=lambda line: line["median_ms"],
     )
-    ratio = worst["median_ms"] / me
+    keyword = max(
+        (line for line in result["lines"] if line["list"] == "keyword"),
+        key=lambda line: line["median_ms"],
+    )
     # This process's CPU (the Python side: Django, the ORM, DRF), which a busy machine inflates
     # far less than wall time; PostgreSQL's share is not in it. Printed, not a target.
     cpu_ratio = worst["cpu_ms"] / result["me_cpu_ms"]
@@ -116,12 +133,15 @@ def print_targets(result: dict) -> bool:
     http_worst = max(http_ratios, key=http_ratios.get)
     http_ratio = http_ratios[http_worst]
     targets = [
-        ("list_latency_vs_me", f"{ratio:.2f}x ({worst['user']}, {worst['list']})",
+        ("list_latency_vs_me", f"{ratio:.2f}x ({worst_ratio})",
          f"{RATIO_LIMIT}x", ratio <= RATIO_LIMIT),
         ("list_latency_vs_me_http", f"{http_ratio:.2f}x ({http_worst})",
          f"{RATIO_LIMIT}x", http_ratio <= RATIO_LIMIT),
         ("list_queries", "constant" if constant else "varies with page size",
          "constant", constant),
+        ("list_keyword_ms", f"{keyword['median_ms']:.1f} ms ({keyword['user']}, "
+         f"{keyword['count']} found)", f"{KEYWORD_LIMIT_MS:.0f} ms",
+         keyword["median_ms"] < KEYWORD_LIMIT_MS),
     ]  # fmt: skip
     for name, measured, limit, ok in targets:
         print(f"target {name}: {measured} (limit {limit}) {verdict(ok)}")
@@ -192,6 +212,7 @@ def child(args):
             "http": over_http(bench_users(), args.rounds),
             "rendering": rendering(clients["unit admin"]),
             "me_median_ms": statistics.median(me_times) * 1000,
+            "me_p90_ms": statistics.quantiles(me_times, n=10)[-1] * 1000,
             "me_cpu_ms": statistics.median(cpu["/api/v1/me/"]) * 1000,
             "me_requests": len(me_times),
             "lines": lines,
