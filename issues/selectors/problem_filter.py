@@ -133,14 +133,21 @@ def text_q(value: str) -> Q:
     `icontains` is `UPPER(column) LIKE UPPER(…)` on PostgreSQL, the expression the trigram
     indexes of issues 0012 serve. A value with no cased character (Chinese, digits) is found
     in a column's upper-cased text exactly where it is found in the text itself, so it also
-    tests the column as it is, first: a row that fails that cheap test is never upper-cased.
+    tests the column as it is, first: a row that fails that cheap test is never upper-cased
+    (and a value too short for a trigram is tested only so).
     A unit's keyword search tests every problem in its scope (a township's 3 322 at 1 000 000;
     ~30 % less PostgreSQL time for 台账, bench/README.md); the trigram indexes serve it as before."""
     caseless = all(char.upper() == char == char.lower() for char in value)
+    # pg_trgm extracts no trigram from fewer than three characters: such a value is never
+    # served by the indexes, so a caseless one is tested on the text as it is, and only so.
+    served_by_trigrams = len(value) >= 3
 
     def matches(column: str) -> Q:
+        as_it_is = Q(**{f"{column}__contains": value})
         ignoring_case = Q(**{f"{column}__icontains": value})
-        return Q(**{f"{column}__contains": value}) & ignoring_case if caseless else ignoring_case
+        if not caseless:
+            return ignoring_case
+        return as_it_is & ignoring_case if served_by_trigrams else as_it_is
 
     return reduce(or_, (matches(column) for column in TEXT_COLUMNS))
 
