@@ -28,6 +28,10 @@ pytestmark = pytest.mark.e2e
 # seconds; SPEC: bounded waits only. A passing run waits a few seconds; the bound is generous
 # because on a loaded two-core machine a worker's reconnection to a restarted Redis took > 60 s.
 DELIVERY_TIMEOUT = 120
+# After a Redis restart: in 2 of 6 runs of this file on the two-core CI machine (2026-12-03)
+# the recovery took longer than 120 s, and the rows were delivered later, during the next
+# test (the worker reconnected late; the cause of the delay was not found). Still a bound.
+RECOVERY_TIMEOUT = 300
 
 
 def overdue_problems(county, count: int) -> list[int]:
@@ -215,7 +219,7 @@ def test_a_redis_restart_loses_nothing(stack, county):
     expire_leases_held_before(stack, ids, restarted_at)
     wait_until(
         lambda: all_sent(stack, ids, expected),
-        timeout=DELIVERY_TIMEOUT,
+        timeout=RECOVERY_TIMEOUT,
         what="every reminder after the Redis restart",
     )
     print(f"Redis restarted after {at_restart}/{expected} sent; {lost} lost with it, recovered")
