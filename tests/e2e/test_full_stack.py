@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 DELIVERY_TIMEOUT = 120
 # After a Redis restart: in 2 of 6 runs of this file on the two-core CI machine (2026-12-03)
 # the recovery took longer than 120 s, and the rows were delivered later, during the next
-# test (the worker reconnected late; the cause of the delay was not found). Still a bound.
+# test: late, not lost (likeliest a late reconnection of the worker; not verified). Still a bound.
 RECOVERY_TIMEOUT = 300
 
 
