@@ -11,7 +11,12 @@ from operator import or_
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connection
+from django.db.models import Exists, Func, OuterRef, Q, TextField, Value
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from issues.bounds import ID_MAX, validate_date
 from issues.models import Origin, Problem, Source, Status, Unit
 from issues.selectors.deadlines import Light, annotate_deadlines, light_q, problem_overdue_q
+from issues.selectors.scope import access_for
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
@@ -121,13 +127,25 @@ class ProblemFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(text_q(value))
+        # Only a user who sees every problem: a unit's search tests its own few thousand
+        # problems cheaper with LIKE than through the pairs of the whole table.
+        every_problem = self.request is not None and access_for(self.request.user).covers_every_unit
+        return queryset.filter(text_q(value, every_problem=every_problem))
 
 
 TEXT_COLUMNS = ("code", "title", "description")
 
 
-def text_q(value: str) -> Q:
+class TextPairs(Func):
+    """The overlapping character pairs of code, title and description, as one text[]: the
+    expression the GIN index of migration 0022 holds (PostgreSQL only)."""
+
+    template = "(text_pairs(%(expressions)s))"
+    arg_joiner = ") || text_pairs("
+    output_field = ArrayField(TextField())
+
+
+def text_q(value: str, *, every_problem: bool = False) -> Q:
     """`value` in the code, title or description, ignoring case.
 
     `icontains` is `UPPER(column) LIKE UPPER(…)` on PostgreSQL, the expression the trigram
@@ -137,7 +155,11 @@ def text_q(value: str) -> Q:
     (and a value too short for a trigram is tested only so).
     A unit's keyword search tests every problem in its scope: for 台账 over a township's 3 322
     at 1 000 000, 28–33 ms upper-cased, 18 ms as it is (psql, bench/README.md). The trigram
-    indexes serve a longer value as before."""
+    indexes serve a longer value as before.
+
+    A two-character caseless value is in a text exactly when it is one of the text's pairs, so
+    for a user who sees `every_problem`, on PostgreSQL, the pairs index (migration 0022) finds
+    the rows (a word found nowhere: 1.6 s -> 11 ms a request at 1 000 000 problems)."""
     caseless = all(char.upper() == char == char.lower() for char in value)
     # pg_trgm extracts no trigram from fewer than three characters: such a value is never
     # served by the indexes, so a caseless one is tested on the text as it is, and only so.
@@ -150,7 +172,26 @@ def text_q(value: str) -> Q:
             return ignoring_case
         return as_it_is & ignoring_case if served_by_trigrams else as_it_is
 
+    if every_problem and caseless and len(value) == 2 and connection.vendor == "postgresql":
+        return _pairs_q(value)
     return reduce(or_, (matches(column) for column in TEXT_COLUMNS))
+
+
+def _pairs_q(value: str) -> Q:
+    """A two-character caseless `value` among the pairs of code, title or description.
+
+    The pairs alone find the right rows; `strpos(column, value) > 0` says the same thing again
+    for the planner's sake. Where it walks the newest problems first (a common word: 50 matches
+    within a few thousand rows), PostgreSQL runs the cheap strpos on each row and the pairs
+    function only on the rows that pass. LIKE would do that too, but PostgreSQL multiplies its
+    guess for a LIKE with the pairs' exact estimate and then never walks (公安, 15 053 of
+    1 000 000 problems: estimated 598, page 80 ms instead of 20)."""
+    pairs = TextPairs(*TEXT_COLUMNS)
+    has_pair = DataContains(pairs, [value])
+    anywhere = reduce(
+        or_, (Q(GreaterThan(StrIndex(column, Value(value)), 0)) for column in TEXT_COLUMNS)
+    )
+    return Q(has_pair) & anywhere
 
 
 def filter_problems(params, queryset, request=None) -> ProblemFilter:

@@ -186,10 +186,14 @@ def test_it_filters_the_list(cast, api, ledger_rows, query, expected):
 
 
 SEARCHES = [
-    "食堂",  # Chinese: no case
+    "食堂",  # Chinese: no case; two characters, so the pairs index on PostgreSQL
+    "台账",  # in no text, though a title ends with 台 and the next column starts with 账
+    "食",  # one character
     "2024",  # digits
+    "24",
     "2024-xc3",  # a code typed in lower case
     "XC3-001",
+    "xc",  # two cased characters
     "σοφία",  # Greek: cased beyond ASCII
     "ΣΟΦΊΑ",
     "ｓｃｈｏｏｌ",  # fullwidth letters are cased too
@@ -197,21 +201,27 @@ SEARCHES = [
     "ß",
     "%",  # LIKE's wildcards are text here
     "_",
+    "%_",
 ]
 
 
+@pytest.mark.parametrize("every_problem", [False, True])
 @pytest.mark.parametrize("value", SEARCHES)
-def test_it_searches_text_with_the_same_rule_whatever_the_value(cast, make_problem, value):
+def test_it_searches_text_with_the_same_rule_whatever_the_value(
+    cast, make_problem, value, every_problem
+):
     """`q` finds what a case-insensitive contains finds, in each database; a value without cased
-    letters is also tested against the text as it is first (issues.selectors.problem_filter.
-    text_q) — that must never change what is found."""
+    letters is also tested against the text as it is first, and for a user who sees every
+    problem a two-character one against the text's pairs (issues.selectors.problem_filter.
+    text_q) — neither may change what is found."""
     make_problem("in_progress", title="ΣΟΦΊΑ 学校食堂 ＳＣＨＯＯＬ")
     make_problem("assigned", description="σοφία 100% 的 ｓｃｈｏｏｌ_menu ß")
-    make_problem("draft", title="其他")
+    make_problem("draft", title="其他", description="%_")
+    make_problem("draft", title="检查台", description="账目清楚")
     reference = Problem.objects.filter(
         Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
     )
-    found = Problem.objects.filter(text_q(value))
+    found = Problem.objects.filter(text_q(value, every_problem=every_problem))
     assert set(found.values_list("pk", flat=True)) == set(reference.values_list("pk", flat=True))
 
 

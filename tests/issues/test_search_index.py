@@ -24,3 +24,41 @@ def test_it_can_answer_q_from_the_trigram_indexes():
 
     for index in ("problem_code_trgm", "problem_title_trgm", "problem_description_trgm"):
         assert index in plan, plan
+
+
+def _plan(qs) -> str:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_text_pairs_are_the_overlapping_pairs_of_the_text():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT text_pairs('台账记录'), text_pairs('台'), text_pairs(''), text_pairs('a台b')"
+        )
+        assert cursor.fetchone() == (["台账", "账记", "记录"], [], [], ["a台", "台b"])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_two_character_search_of_every_problem_uses_the_pairs_index(cast, api):
+    """The office that sees every problem: 台账 is looked up in problem_text_pairs (migration
+    0022), not read from every row. A unit's search stays the LIKE over its own problems."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as office:
+        assert api(cast.oa).get("/api/v1/problems/?q=台账").status_code == 200
+    with CaptureQueriesContext(connection) as unit:
+        assert api(cast.admin_a).get("/api/v1/problems/?q=台账").status_code == 200
+    assert any("text_pairs" in q["sql"] for q in office.captured_queries)
+    assert not any("text_pairs" in q["sql"] for q in unit.captured_queries)
+
+    from issues.selectors.problem_filter import text_q
+
+    plan = _plan(Problem.objects.filter(text_q("台账", every_problem=True)).only("pk").order_by())
+    assert "problem_text_pairs" in plan, plan
