@@ -23,7 +23,11 @@ Targets, printed as `target <name>: <measured> (limit <limit>) PASS|FAIL`:
   list_queries         queries of one list request at page_size 10, 50 and 200 (problems in
                        close-out review, so that every page needs every prefetch): all equal;
   list_keyword_ms      the keyword search (`q`, a word in a quarter of all problems), the
-                       worse user's median, under 50 ms (issue 14 asks it at 1 000 000).
+                       worse user's median, under 50 ms (issue 14 asks it at 1 000 000);
+  list_first_search_ms ten different two-character words, each searched once, the count
+                       cache off (every count computed): the worse user's median, under 50 ms.
+                       The generator's words are common: each is in 1.5-6 % of all problems,
+                       but for the last, found nowhere.
 """
 
 import argparse
@@ -32,6 +36,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -57,6 +62,7 @@ LISTS = {
     "red, by due date": "/api/v1/problems/?page_size=50&light=red&ordering=due_date",
     "keyword": "/api/v1/problems/?page_size=50&q=%E5%8F%B0%E8%B4%A6",  # 台账
 }
+FIRST_SEARCHES = ["公安", "水利", "教育", "财政", "审计", "卫生", "采购", "档案", "会议", "恐龙"]
 
 
 def main():
@@ -132,6 +138,14 @@ def print_targets(result: dict) -> bool:
         )
     http_worst = max(http_ratios, key=http_ratios.get)
     http_ratio = http_ratios[http_worst]
+    for label, times in result["first_searches"].items():
+        shown = ", ".join(f"{w} {ms:.0f}" for w, ms in zip(FIRST_SEARCHES, times, strict=True))
+        print(f"first searches, {label:<14} median {statistics.median(times):5.1f} ms: {shown}")
+    first_user = max(
+        result["first_searches"],
+        key=lambda label: statistics.median(result["first_searches"][label]),
+    )
+    first_search = statistics.median(result["first_searches"][first_user])
     targets = [
         ("list_latency_vs_me", f"{ratio:.2f}x ({worst_ratio})",
          f"{RATIO_LIMIT}x", ratio <= RATIO_LIMIT),
@@ -142,6 +156,8 @@ def print_targets(result: dict) -> bool:
         ("list_keyword_ms", f"{keyword['median_ms']:.1f} ms ({keyword['user']}, "
          f"{keyword['count']} found)", f"{KEYWORD_LIMIT_MS:.0f} ms",
          keyword["median_ms"] < KEYWORD_LIMIT_MS),
+        ("list_first_search_ms", f"{first_search:.1f} ms ({first_user})",
+         f"{KEYWORD_LIMIT_MS:.0f} ms", first_search < KEYWORD_LIMIT_MS),
     ]  # fmt: skip
     for name, measured, limit, ok in targets:
         print(f"target {name}: {measured} (limit {limit}) {verdict(ok)}")
@@ -209,6 +225,7 @@ def child(args):
         profile(clients["unit admin"])
     report(
         {
+            "first_searches": first_searches(clients),
             "http": over_http(bench_users(), args.rounds),
             "rendering": rendering(clients["unit admin"]),
             "me_median_ms": statistics.median(me_times) * 1000,
@@ -219,6 +236,22 @@ def child(args):
             "queries": queries,
         }
     )
+
+
+def first_searches(clients: dict) -> dict:
+    """Each word of FIRST_SEARCHES searched once per user, milliseconds in order: what an office
+    waits for a word nobody searched in the last minute (the stats cache off, so the county
+    office's count is computed, not read)."""
+    from django.test.utils import override_settings
+
+    found = {}
+    with override_settings(STATS_CACHE_SECONDS=0):
+        for label, client in clients.items():
+            found[label] = [
+                timed_get(client, f"/api/v1/problems/?page_size=50&q={quote(word)}")[0] * 1000
+                for word in FIRST_SEARCHES
+            ]
+    return found
 
 
 def over_http(users: dict, rounds: int) -> dict:
