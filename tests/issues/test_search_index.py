@@ -3,9 +3,11 @@ filter generates (UPPER(col) LIKE UPPER('%…%')), so a 3+ character search can 
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from issues.api.filters import ProblemFilter
 from issues.models import Problem
+from issues.selectors.problem_filter import text_q
 
 
 @pytest.mark.postgres
@@ -49,16 +51,12 @@ def test_text_pairs_are_the_overlapping_pairs_of_the_text():
 def test_a_two_character_search_of_every_problem_uses_the_pairs_index(cast, api):
     """The office that sees every problem: 台账 is looked up in problem_text_pairs (migration
     0022), not read from every row. A unit's search stays the LIKE over its own problems."""
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as office:
         assert api(cast.oa).get("/api/v1/problems/?q=台账").status_code == 200
     with CaptureQueriesContext(connection) as unit:
         assert api(cast.admin_a).get("/api/v1/problems/?q=台账").status_code == 200
     assert any("text_pairs" in q["sql"] for q in office.captured_queries)
     assert not any("text_pairs" in q["sql"] for q in unit.captured_queries)
-
-    from issues.selectors.problem_filter import text_q
 
     plan = _plan(Problem.objects.filter(text_q("台账", every_problem=True)).only("pk").order_by())
     assert "problem_text_pairs" in plan, plan
