@@ -42,6 +42,10 @@ def test_it_filters_like_the_api(county, web):
     assert _codes(client.get("/problems/?status=closed")) == [c.done.code]
     assert _codes(client.get(f"/problems/?unit={c.unit_b.pk}")) == [c.other.code]
     assert _codes(client.get("/problems/?q=快到期")) == [c.soon.code]
+    # Two characters, the county office: on PostgreSQL from the pairs index (issues 0022).
+    assert _codes(client.get("/problems/?q=逾期")) == [c.late.code]
+    assert _codes(client.get("/problems/?q=卫健")) == [c.other.code]
+    assert len(_codes(client.get("/problems/?q=问题"))) == 4
     assert set(_codes(client.get("/problems/?due_before=2026-03-10"))) == {c.late.code, c.soon.code}
     assert _codes(client.get(f"/problems/?batch={c.reviewed_batch.pk}")) == []
 
