@@ -162,6 +162,8 @@ def text_q(value: str, *, every_problem: bool = False) -> Q:
     the rows: at 1 000 000 problems the county office's first search of such a word 419-499 ->
     105-121 ms, a word found nowhere ~0.4 s -> 6-8 ms (bench/README.md)."""
     caseless = all(char.upper() == char == char.lower() for char in value)
+    if every_problem and caseless and len(value) == 2 and connection.vendor == "postgresql":
+        return _pairs_q(value)
     # pg_trgm extracts no trigram from fewer than three characters: such a value is never
     # served by the indexes, so a caseless one is tested on the text as it is, and only so.
     served_by_trigrams = len(value) >= 3
@@ -173,8 +175,6 @@ def text_q(value: str, *, every_problem: bool = False) -> Q:
             return ignoring_case
         return as_it_is & ignoring_case if served_by_trigrams else as_it_is
 
-    if every_problem and caseless and len(value) == 2 and connection.vendor == "postgresql":
-        return _pairs_q(value)
     return reduce(or_, (matches(column) for column in TEXT_COLUMNS))
 
 
