@@ -1,5 +1,6 @@
 """`q` on PostgreSQL: the trigram GIN indexes of migration 0012 match the very SQL the list's
-filter generates (UPPER(col) LIKE UPPER('%…%')), so a 3+ character search can use them."""
+filter generates (UPPER(col) LIKE UPPER('%…%')), so a 3+ character search can use them; a
+two-character search of every problem reads the pairs index of 0022, planned serially (0023)."""
 
 import pytest
 from django.db import connection
@@ -10,6 +11,22 @@ from issues.models import Problem
 from issues.selectors.problem_filter import text_q
 
 
+def _plan(qs, *, a_worker_if_it_can=False) -> str:
+    """The plan of `qs`, sequential scans off (the tables are nearly empty: make it choose).
+    `a_worker_if_it_can`: a worker under every query PostgreSQL may run in one (PostgreSQL 15:
+    force_parallel_mode; renamed debug_parallel_query in 16)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if a_worker_if_it_can:
+            name = (
+                "debug_parallel_query" if connection.pg_version >= 160000 else "force_parallel_mode"
+            )
+            cursor.execute(f"SET LOCAL {name} = on")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_it_can_answer_q_from_the_trigram_indexes():
@@ -18,22 +35,10 @@ def test_it_can_answer_q_from_the_trigram_indexes():
         .qs.only("pk")
         .order_by()
     )
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: make it choose
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = _plan(qs)
 
     for index in ("problem_code_trgm", "problem_title_trgm", "problem_description_trgm"):
         assert index in plan, plan
-
-
-def _plan(qs) -> str:
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.mark.postgres
@@ -62,18 +67,6 @@ def test_a_two_character_search_of_every_problem_uses_the_pairs_index(cast, api)
     assert "problem_text_pairs" in plan, plan
 
 
-def _plan_forcing_parallel(qs) -> str:
-    """The plan PostgreSQL makes when it puts a worker under every query it can (PostgreSQL 15:
-    force_parallel_mode; renamed debug_parallel_query in 16)."""
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        name = "debug_parallel_query" if connection.pg_version >= 160000 else "force_parallel_mode"
-        cursor.execute(f"SET LOCAL {name} = on")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_search_through_the_pairs_plans_without_workers():
@@ -82,7 +75,7 @@ def test_a_search_through_the_pairs_plans_without_workers():
     pairs = Problem.objects.filter(text_q("台账", every_problem=True)).only("pk")
     like = Problem.objects.filter(text_q("台账")).only("pk")
 
-    assert "Gather" in _plan_forcing_parallel(like)
-    plan = _plan_forcing_parallel(pairs)
+    assert "Gather" in _plan(like, a_worker_if_it_can=True)
+    plan = _plan(pairs, a_worker_if_it_can=True)
     assert "problem_text_pairs" in plan, plan
     assert "Gather" not in plan, plan
