@@ -5,8 +5,8 @@ The function is as safe in a worker as before; the label is for the planner. A c
 first search of a common two-character word (issues.selectors.problem_filter._pairs_q) is a
 count over the pairs index and a walk of the newest problems; PostgreSQL gave both to two
 workers, and starting and gathering them cost more than they shared out. At 1 000 000 problems
-(公安, 15 053 matches, psql on the benchmark machine): the count 57-68 ms in parallel, 28-43 ms
-without; the page 46 ms in parallel, 12-22 ms without (bench/README.md, "Problem list"). No
+(公安, 15 053 matches, psql on the benchmark machine): the count 57-68 ms in parallel, 25-43 ms
+without; the page 46 ms in parallel, 8-22 ms without (bench/README.md, "Problem list"). No
 other query calls the function, so no other plan changes.
 """
 

@@ -161,7 +161,7 @@ def text_q(value: str, *, every_problem: bool = False) -> Q:
     for a user who sees `every_problem`, on PostgreSQL, the pairs index (migration 0022) finds
     the rows: at 1 000 000 problems the county office's first search of such a word 419-499 ->
     105-121 ms, a word found nowhere ~0.4 s -> 6-8 ms (Intel Xeon); the function's plans kept
-    serial (migration 0023): 130 -> 61-69 ms (AMD EPYC; bench/README.md)."""
+    serial (migration 0023): 130 -> 57-69 ms (AMD EPYC; bench/README.md)."""
     caseless = all(char.upper() == char == char.lower() for char in value)
     if every_problem and caseless and len(value) == 2 and connection.vendor == "postgresql":
         return _pairs_q(value)
