@@ -13,10 +13,12 @@ import django_filters as filters
 from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
+from django.core.exceptions import FullResultSet
 from django.db import connection
-from django.db.models import Exists, Func, OuterRef, Q, TextField, Value
+from django.db.models import BooleanField, Exists, Expression, Func, OuterRef, Q, TextField, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
+from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -183,17 +185,54 @@ def _pairs_q(value: str) -> Q:
     """A two-character caseless `value` among the pairs of code, title or description.
 
     The pairs alone find the right rows; `strpos(column, value) > 0` says the same thing again
-    for the planner's sake. Where it walks the newest problems first (a common word: 50 matches
-    within a few thousand rows), PostgreSQL runs the cheap strpos on each row and the pairs
-    function only on the rows that pass. LIKE would do that too, but PostgreSQL multiplies its
-    guess for a LIKE with the pairs' exact estimate and then never walks (公安, 15 053 of
-    1 000 000 problems: estimated 598, page 80 ms instead of 20)."""
+    for the planner of a page (ForALimit). Where it walks the newest problems first (a common
+    word: 50 matches within a few thousand rows), PostgreSQL runs the cheap strpos on each row
+    and the pairs function only on the rows that pass. LIKE would do that too, but PostgreSQL
+    multiplies its guess for a LIKE with the pairs' exact estimate and then never walks (公安,
+    15 053 of 1 000 000 problems: estimated 598, page 80 ms instead of 20)."""
     pairs = TextPairs(*TEXT_COLUMNS)
     has_pair = DataContains(pairs, [value])
     anywhere = reduce(
         or_, (Q(GreaterThan(StrIndex(column, Value(value)), 0)) for column in TEXT_COLUMNS)
     )
-    return Q(has_pair) & anywhere
+    return Q(has_pair, ForALimit(anywhere))
+
+
+class ForALimit(Expression):
+    """`condition`, which every row the rest of the filter finds already meets, written only
+    into a query with a LIMIT (a page's ids), where it can make the planner walk an index in
+    order and stop early; any other query (a count, the summary's buckets, an export) leaves
+    it out, so its rows are the same and it is not evaluated once per row for nothing.
+
+    The county office's count of a word in 1.5 % of 1 000 000 problems ran strpos on each of
+    its 15 000 rows: 21 -> 18 ms without it, a word in 4 % 51 -> 41 ms (bench/README.md)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, condition: Q):
+        super().__init__()
+        self.condition: Q | WhereNode = condition  # a WhereNode once resolved
+
+    def get_source_expressions(self):
+        return [self.condition]
+
+    def set_source_expressions(self, exprs):
+        (self.condition,) = exprs
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        resolved = self.copy()
+        resolved.condition = self.condition.resolve_expression(
+            query, allow_joins, reuse, summarize, for_save
+        )
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        if not compiler.query.is_sliced:
+            raise FullResultSet  # the WHERE drops it: no condition at all
+        return compiler.compile(self.condition)
 
 
 def filter_problems(params, queryset, request=None) -> ProblemFilter:

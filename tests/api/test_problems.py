@@ -222,7 +222,10 @@ def test_it_searches_text_with_the_same_rule_whatever_the_value(
         Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
     )
     found = Problem.objects.filter(text_q(value, every_problem=every_problem))
-    assert set(found.values_list("pk", flat=True)) == set(reference.values_list("pk", flat=True))
+    expected = set(reference.values_list("pk", flat=True))
+    assert set(found.values_list("pk", flat=True)) == expected
+    # A page (a LIMIT) may be written differently for the planner: still the same rows.
+    assert set(found.order_by("-created_at").values_list("pk", flat=True)[:10]) == expected
 
 
 def test_it_finds_a_code_or_title_whatever_its_case_for_a_unit_user(cast, api, make_problem):

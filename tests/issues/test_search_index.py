@@ -1,6 +1,7 @@
 """`q` on PostgreSQL: the trigram GIN indexes of migration 0012 match the very SQL the list's
 filter generates (UPPER(col) LIKE UPPER('%…%')), so a 3+ character search can use them; a
-two-character search of every problem reads the pairs index of 0022, planned serially (0023)."""
+two-character search of every problem reads the pairs index of 0022, planned serially (0023),
+restated as strpos only for a page's LIMIT."""
 
 import pytest
 from django.db import connection
@@ -79,3 +80,23 @@ def test_a_search_through_the_pairs_plans_without_workers():
     plan = _plan(pairs, a_worker_if_it_can=True)
     assert "text_pairs" in plan, plan  # by the index or row by row: either way, no worker
     assert "Gather" not in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_only_a_page_of_a_pairs_search_restates_the_pairs_as_strpos(cast, api, make_problem):
+    """strpos is for the planner of a LIMIT (ForALimit): the page's ids may walk the newest
+    problems on it; the count reads the pairs alone, each row once."""
+    make_problem("in_progress", title="台账缺失")
+    make_problem("assigned", description="没有建立台账")
+    with CaptureQueriesContext(connection) as office:
+        response = api(cast.oa).get("/api/v1/problems/?q=台账")
+    assert response.status_code == 200
+    assert response.json()["count"] == len(response.json()["results"]) >= 2
+    searches = [q["sql"] for q in office.captured_queries if "text_pairs" in q["sql"]]
+    page = [sql for sql in searches if "LIMIT" in sql]
+    count = [sql for sql in searches if "COUNT(" in sql]
+
+    assert len(page) == len(count) == 1, searches
+    assert "STRPOS" in page[0]
+    assert "STRPOS" not in count[0]
