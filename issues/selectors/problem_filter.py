@@ -163,7 +163,8 @@ def text_q(value: str, *, every_problem: bool = False) -> Q:
     for a user who sees `every_problem`, on PostgreSQL, the pairs index (migration 0022) finds
     the rows: at 1 000 000 problems the county office's first search of such a word 419-499 ->
     105-121 ms, a word found nowhere ~0.4 s -> 6-8 ms (Intel Xeon); the function's plans kept
-    serial (migration 0023): 130 -> 57-69 ms (AMD EPYC; bench/README.md)."""
+    serial (migration 0023): 130 -> 57-69 ms; its count by the pairs alone (ForALimit): 32-48 ms
+    at the machine's usual speed (AMD EPYC; bench/README.md)."""
     caseless = all(char.upper() == char == char.lower() for char in value)
     if every_problem and caseless and len(value) == 2 and connection.vendor == "postgresql":
         return _pairs_q(value)
@@ -205,7 +206,8 @@ class ForALimit(Expression):
     it out, so its rows are the same and it is not evaluated once per row for nothing.
 
     The county office's count of a word in 1.5 % of 1 000 000 problems ran strpos on each of
-    its 15 000 rows: 21 -> 18 ms without it, a word in 4 % 51 -> 41 ms (bench/README.md)."""
+    its 15 000 rows: 20-22 -> 17-19 ms without it, a word in 4 % 49-56 -> 40-46 ms (SQL;
+    bench/README.md)."""
 
     conditional = True
     output_field = BooleanField()
