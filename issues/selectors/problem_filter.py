@@ -163,7 +163,7 @@ def text_q(value: str, *, every_problem: bool = False) -> Q:
     for a user who sees `every_problem`, on PostgreSQL, the pairs index (migration 0022) finds
     the rows: at 1 000 000 problems the county office's first search of such a word 419-499 ->
     105-121 ms, a word found nowhere ~0.4 s -> 6-8 ms (Intel Xeon); the function's plans kept
-    serial (migration 0023): 130 -> 57-69 ms; its count by the pairs alone (ForALimit): 32-48 ms
+    serial (migration 0023): 130 -> 57-69 ms; its count by the pairs alone (ForRows): 32-48 ms
     at the machine's usual speed (AMD EPYC; bench/README.md)."""
     caseless = all(char.upper() == char == char.lower() for char in value)
     if every_problem and caseless and len(value) == 2 and connection.vendor == "postgresql":
@@ -186,7 +186,7 @@ def _pairs_q(value: str) -> Q:
     """A two-character caseless `value` among the pairs of code, title or description.
 
     The pairs alone find the right rows; `strpos(column, value) > 0` says the same thing again
-    for the planner of a page (ForALimit). Where it walks the newest problems first (a common
+    for the planner of a query that returns rows (ForRows). Where it walks the newest problems first (a common
     word: 50 matches within a few thousand rows), PostgreSQL runs the cheap strpos on each row
     and the pairs function only on the rows that pass. LIKE would do that too, but PostgreSQL
     multiplies its guess for a LIKE with the pairs' exact estimate and then never walks (公安,
@@ -196,18 +196,22 @@ def _pairs_q(value: str) -> Q:
     anywhere = reduce(
         or_, (Q(GreaterThan(StrIndex(column, Value(value)), 0)) for column in TEXT_COLUMNS)
     )
-    return Q(has_pair, ForALimit(anywhere))
+    return Q(has_pair, ForRows(anywhere))
 
 
-class ForALimit(Expression):
-    """`condition`, which every row the rest of the filter finds already meets, written only
-    into a query with a LIMIT (a page's ids), where it can make the planner walk an index in
-    order and stop early; any other query (a count, the summary's buckets, an export) leaves
-    it out, so its rows are the same and it is not evaluated once per row for nothing.
+class ForRows(Expression):
+    """`condition`, which every row the rest of the filter finds already meets, written into a
+    query that returns rows — a page's ids (a LIMIT), an export's server-side cursor — where it
+    lets the planner walk an index in order and stop early; left out of an aggregate over
+    every row (a count, the summary's buckets), which reads every match anyway and would only
+    evaluate it once per row for nothing. The rows are the same either way.
 
     The county office's count of a word in 1.5 % of 1 000 000 problems ran strpos on each of
     its 15 000 rows: 20-22 -> 17-19 ms without it, a word in 4 % 49-56 -> 40-46 ms (SQL;
-    bench/README.md)."""
+    bench/README.md). Not "only a query with a LIMIT": a server-side cursor (an export) is
+    planned for its first rows too, and for 台账 (250 000 rows) walks `problem_created` either
+    way; without the restatement it called the pairs function on each of the 1 000 000 rows:
+    14.2 -> 42.3 s for all of them."""
 
     conditional = True
     output_field = BooleanField()
@@ -232,9 +236,22 @@ class ForALimit(Expression):
         return resolved
 
     def as_sql(self, compiler, connection):
-        if not compiler.query.is_sliced:
+        if _totals_only(compiler.query):
             raise FullResultSet  # the WHERE drops it: no condition at all
         return compiler.compile(self.condition)
+
+
+def _totals_only(query) -> bool:
+    """The query returns aggregates over all its rows and nothing else (QuerySet.count(),
+    .aggregate()): no column, no GROUP BY."""
+    selected = query.annotation_select
+    return (
+        not query.select
+        and not query.default_cols
+        and query.group_by is None
+        and bool(selected)
+        and all(expression.contains_aggregate for expression in selected.values())
+    )
 
 
 def filter_problems(params, queryset, request=None) -> ProblemFilter:

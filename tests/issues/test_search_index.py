@@ -1,10 +1,11 @@
 """`q` on PostgreSQL: the trigram GIN indexes of migration 0012 match the very SQL the list's
 filter generates (UPPER(col) LIKE UPPER('%…%')), so a 3+ character search can use them; a
 two-character search of every problem reads the pairs index of 0022, planned serially (0023),
-restated as strpos only for a page's LIMIT."""
+restated as strpos only where the query returns rows."""
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
 from issues.api.filters import ProblemFilter
@@ -84,9 +85,12 @@ def test_a_search_through_the_pairs_plans_without_workers():
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_only_a_page_of_a_pairs_search_restates_the_pairs_as_strpos(cast, api, make_problem):
-    """strpos is for the planner of a LIMIT (ForALimit): the page's ids may walk the newest
-    problems on it; the count reads the pairs alone, each row once."""
+def test_a_pairs_search_restates_the_pairs_as_strpos_only_where_it_returns_rows(
+    cast, api, make_problem
+):
+    """strpos is for the planner of a query that returns rows (ForRows): the page's ids and an
+    export's cursor may walk the newest problems on it; the count and the summary's totals read
+    the pairs alone, each row once."""
     make_problem("in_progress", title="台账缺失")
     make_problem("assigned", description="没有建立台账")
     with CaptureQueriesContext(connection) as office:
@@ -96,7 +100,19 @@ def test_only_a_page_of_a_pairs_search_restates_the_pairs_as_strpos(cast, api, m
     searches = [q["sql"] for q in office.captured_queries if "text_pairs" in q["sql"]]
     page = [sql for sql in searches if "LIMIT" in sql]
     count = [sql for sql in searches if "COUNT(" in sql]
-
     assert len(page) == len(count) == 1, searches
     assert "STRPOS" in page[0]
     assert "STRPOS" not in count[0]
+
+    found = Problem.objects.filter(text_q("台账", every_problem=True)).order_by("-created_at")
+    with CaptureQueriesContext(connection) as other:
+        totals = found.aggregate(n=Count("pk"), closed=Count("pk", filter=Q(status="closed")))
+        by_status = dict(found.order_by().values_list("status").annotate(n=Count("pk")))
+        exported = list(found.values_list("pk", flat=True).iterator(chunk_size=100))
+    total_sql, grouped_sql, *cursor_sql = [q["sql"] for q in other.captured_queries]
+    assert totals == {"n": 2, "closed": 0}
+    assert by_status == {"in_progress": 1, "assigned": 1}
+    assert len(exported) == 2
+    assert "STRPOS" not in total_sql
+    assert "STRPOS" in grouped_sql  # rows, one per status
+    assert any("CURSOR" in sql and "STRPOS" in sql for sql in cursor_sql), cursor_sql
