@@ -265,8 +265,8 @@ def first_searches(clients: dict) -> dict:
 def machine_reference() -> float:
     """The median of five warm counts of REFERENCE_WORD by its pairs, in SQL (milliseconds):
     the heap pages a first search's count reads, at the speed the machine has this minute. The
-    host's slow spells (this VM's other tenants) move it 13 -> 21 ms within an hour; a first
-    search moves with it. Printed beside the first searches, not a target."""
+    host's slow spells (this VM's other tenants) moved it between 13 and 28 ms within an hour;
+    a first search moves with it. Printed beside the first searches, not a target."""
     from django.db import connection
 
     sql = (

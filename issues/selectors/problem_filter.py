@@ -186,11 +186,11 @@ def _pairs_q(value: str) -> Q:
     """A two-character caseless `value` among the pairs of code, title or description.
 
     The pairs alone find the right rows; `strpos(column, value) > 0` says the same thing again
-    for the planner of a query that returns rows (ForRows). Where it walks the newest problems first (a common
-    word: 50 matches within a few thousand rows), PostgreSQL runs the cheap strpos on each row
-    and the pairs function only on the rows that pass. LIKE would do that too, but PostgreSQL
-    multiplies its guess for a LIKE with the pairs' exact estimate and then never walks (公安,
-    15 053 of 1 000 000 problems: estimated 598, page 80 ms instead of 20)."""
+    for the planner of a query that returns rows (ForRows). Where it walks the newest problems
+    first (a common word: 50 matches within a few thousand rows), PostgreSQL runs the cheap
+    strpos on each row and the pairs function only on the rows that pass. LIKE would do that
+    too, but PostgreSQL multiplies its guess for a LIKE with the pairs' exact estimate and then
+    never walks (公安, 15 053 of 1 000 000 problems: estimated 598, page 80 ms instead of 20)."""
     pairs = TextPairs(*TEXT_COLUMNS)
     has_pair = DataContains(pairs, [value])
     anywhere = reduce(
