@@ -226,15 +226,6 @@ class ForRows(Expression):
     def set_source_expressions(self, exprs):
         (self.condition,) = exprs
 
-    def resolve_expression(
-        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):
-        resolved = self.copy()
-        resolved.condition = self.condition.resolve_expression(
-            query, allow_joins, reuse, summarize, for_save
-        )
-        return resolved
-
     def as_sql(self, compiler, connection):
         if _totals_only(compiler.query):
             raise FullResultSet  # the WHERE drops it: no condition at all
