@@ -14,9 +14,10 @@ the FilterSet, the serializer; no network) as the users who see most:
 
 Targets, printed as `target <name>: <measured> (limit <limit>) PASS|FAIL`:
 
-  list_latency_vs_me   page 1 (the worse of the two users) over /me/, the worse of the two
-                       medians' ratio and the two p90s', at most 3x; the other lists are
-                       printed for what they cost;
+  list_latency_vs_me   each user's page 1 over that user's /me/ (the two alternated in the
+                       same seconds), the worse of the medians' ratio and the p90s', for
+                       the worse of the two users, at most 3x; the other lists are printed
+                       for what they cost;
   list_latency_vs_me_http  the same over HTTP through gunicorn (the product's gthread config,
                        a knox token, a new connection per request), each user's page 1 against
                        that user's /me/, the worse of p50 and p90, at most 3x;
@@ -86,15 +87,14 @@ def main():
 
 
 def print_targets(result: dict) -> bool:
-    me = result["me_median_ms"]
     drf, ours = result["rendering"]["JSONRenderer"], result["rendering"]["OrjsonRenderer"]
     print(
         f"rendering page 1 ({ours['bytes']} bytes): DRF JSONRenderer {drf['ms']:.2f} ms, "
         f"OrjsonRenderer {ours['ms']:.2f} ms, identical bytes: {result['rendering']['identical']}"
     )
     print(
-        f"GET /api/v1/me/: median {me:.1f} ms, p90 {result['me_p90_ms']:.1f} ms over "
-        f"{result['me_requests']} requests, "
+        f"GET /api/v1/me/: median {result['me_median_ms']:.1f} ms, "
+        f"p90 {result['me_p90_ms']:.1f} ms over {result['me_requests']} requests, "
         f"python cpu {result['me_cpu_ms']:.1f} ms"
     )
     for line in result["lines"]:
@@ -104,16 +104,32 @@ def print_targets(result: dict) -> bool:
             f"python cpu {line['cpu_ms']:5.1f} ms"
         )
     # The target is the list as SPEC §11 names it: a page of 50, unfiltered; the filtered and
-    # deeper pages are shown above for what they cost.
-    me_p90 = result["me_p90_ms"]
-    ratios = {
-        f"{line['user']}, page 1, {q}": line[f"{q}_ms"] / base
-        for line in result["lines"]
-        if line["list"] == "page 1"
-        for q, base in (("median", me), ("p90", me_p90))
-    }
+    # deeper pages are shown above for what they cost. Each user's page 1 against that user's
+    # /me/, the two requests alternated in the same seconds (as over HTTP below): the host's
+    # speed drifts between one list's window and the next, and cancels out only within one.
+    ratios = {}
+    for line in result["lines"]:
+        if line["list"] != "page 1":
+            continue
+        print(
+            f"{line['user']:<14} page 1 against its own /me/: median {line['median_ms']:.1f} "
+            f"vs {line['me_median_ms']:.1f} ms, p90 {line['p90_ms']:.1f} vs "
+            f"{line['me_p90_ms']:.1f} ms"
+        )
+        for q in ("median", "p90"):
+            ratios[f"{line['user']}, page 1, {q}"] = line[f"{q}_ms"] / line[f"me_{q}_ms"]
     worst_ratio = max(ratios, key=ratios.get)
     ratio = ratios[worst_ratio]
+    pooled = max(
+        line[f"{q}_ms"] / result[f"me_{q}_ms"]
+        for line in result["lines"]
+        if line["list"] == "page 1"
+        for q in ("median", "p90")
+    )
+    print(
+        f"(against the /me/ of every window pooled, as until 2026-12-04: {pooled:.2f}x; "
+        "not the target)"
+    )
     worst = max(
         (line for line in result["lines"] if line["list"] == "page 1"),
         key=lambda line: line["median_ms"],
@@ -210,11 +226,12 @@ def child(args):
         for url in [*urls.values(), "/api/v1/me/"]:  # warm up
             get(client, url)
         for name, url in urls.items():
-            times = []
+            times, me = [], []
             for _ in range(args.rounds):
-                me_times.append(get(client, "/api/v1/me/")[0])
+                me.append(get(client, "/api/v1/me/")[0])
                 elapsed, response = get(client, url)
                 times.append(elapsed)
+            me_times.extend(me)
             with CaptureQueriesContext(connection) as ctx:
                 get(client, url)
             lines.append(
@@ -223,6 +240,9 @@ def child(args):
                     "list": name,
                     "median_ms": statistics.median(times) * 1000,
                     "p90_ms": statistics.quantiles(times, n=10)[-1] * 1000,
+                    # This user's /me/, request for request between this list's requests.
+                    "me_median_ms": statistics.median(me) * 1000,
+                    "me_p90_ms": statistics.quantiles(me, n=10)[-1] * 1000,
                     "count": response.json()["count"],
                     "queries": len(ctx.captured_queries),
                     "cpu_ms": statistics.median(cpu[url]) * 1000,
