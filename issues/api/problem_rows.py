@@ -6,12 +6,12 @@ ran (bench/README.md, "Problem list"). Here the same page is four queries of pla
 the rows with their light (the same SQL annotation as everywhere, issues/selectors/deadlines.py),
 the measures, the cooperating units, the pending requests joined with their steps, each taking
 the page's ids as one array parameter on PostgreSQL (AnyOf: psycopg parses a statement with
-more than 50 parameters anew every time) — written
-straight into SPEC §9's JSON. `allowed_actions` still runs the workflow's own rules
-(issues/services/workflow), over small stand-ins that carry only what those rules read of a
-problem — status, due date, responsible leader, lead unit (id and path), pending requests with
-their steps — because building ~60 model instances (35 field defaults each) was the largest
-Python cost left on a page.
+more than 50 parameters anew every time), there sent in one round trip (issues.lookups.
+rows_together) — written straight into SPEC §9's JSON. `allowed_actions` still runs the
+workflow's own rules (issues/services/workflow), over small stand-ins that carry only what
+those rules read of a problem — status, due date, responsible leader, lead unit (id and
+path), pending requests with their steps — because building ~60 model instances (35 field
+defaults each) was the largest Python cost left on a page.
 
 ProblemSerializer stays the schema and the single-problem representation;
 tests/api/test_problem_rows.py checks that both give the same bytes for problems of every kind,
@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from issues.api.problem_serializers import _AMOUNT, _date, datetime_writer
-from issues.lookups import AnyOf, CompiledByIds
+from issues.lookups import AnyOf, CompiledByIds, rows_together
 from issues.models import Measure, Problem, RequestStatus, ReviewRequest
 from issues.selectors.deadlines import annotate_deadlines, batch_thresholds, measure_values_overdue
 from issues.selectors.scope import access_for
@@ -131,7 +131,7 @@ _REQUEST_COLUMNS = (
 
 # The four statements, each compiled once (per day and batch thresholds for the light) and
 # then run with the page's ids (issues.lookups.CompiledByIds: compiling the light's CASE cost
-# more than running it).
+# more than running it), all four in one round trip (rows_together).
 _ROWS = CompiledByIds(
     lambda ids, today, thresholds: (
         annotate_deadlines(Problem.objects.filter(AnyOf(F("pk"), ids)), today, thresholds)
@@ -171,14 +171,22 @@ _ALLOWED_MAX = 10_000
 
 def problem_rows_json(ids: list[int], user) -> list[dict]:
     """The rows of `ids` (already in scope, filtered and ordered by the list) as JSON-ready
-    dicts, in the order of `ids`. Four queries, whatever the number of rows."""
+    dicts, in the order of `ids`. Four statements, whatever the number of rows, sent in one
+    round trip on PostgreSQL."""
     if not ids:
         return []
     today = timezone.localdate()
-    by_id = {row[0]: row for row in _ROWS.rows(ids, today, batch_thresholds())}
-    measures = _measures(ids)
-    cooperating = _cooperating(ids)
-    pending = _pending_requests(ids)
+    rows, measure_rows, cooperating_rows, pending_rows = rows_together(
+        ids,
+        (_ROWS, (today, batch_thresholds())),
+        (_MEASURES, ()),
+        (_COOPERATING, ()),
+        (_PENDING, ()),
+    )
+    by_id = {row[0]: row for row in rows}
+    measures = _measures(measure_rows)
+    cooperating = _cooperating(cooperating_rows)
+    pending = _pending_requests(pending_rows)
     units: dict[int, _Unit] = {}
     access = access_for(user)
     actor = (user.pk, user.is_active, access.is_superuser, access.grants)
@@ -285,9 +293,9 @@ def _step_key(step: _Step) -> tuple:
     return (step.step_kind, step.decision, step.reviewer_id)
 
 
-def _measures(ids) -> dict[int, list[tuple]]:
+def _measures(rows) -> dict[int, list[tuple]]:
     by_problem: dict[int, list[tuple]] = {}
-    for row in _MEASURES.rows(ids):
+    for row in rows:
         by_problem.setdefault(row[1], []).append(row)
     return by_problem
 
@@ -310,20 +318,20 @@ def _measure_json(row, problem_status, today, when) -> dict:
     }
 
 
-def _cooperating(ids) -> dict[int, list[int]]:
+def _cooperating(rows) -> dict[int, list[int]]:
     """Cooperating unit ids per problem, in the units' own order (Unit.Meta.ordering)."""
     by_problem: dict[int, list[int]] = {}
-    for problem_id, unit_id in _COOPERATING.rows(ids):
+    for problem_id, unit_id in rows:
         by_problem.setdefault(problem_id, []).append(unit_id)
     return by_problem
 
 
-def _pending_requests(ids) -> dict[int, list[_Request]]:
+def _pending_requests(rows) -> dict[int, list[_Request]]:
     """Pending requests per problem with their steps by position (`step_list`, which the
     workflow's rules read): one query, the steps joined to their request."""
     by_problem: dict[int, list[_Request]] = {}
     requests: dict[int, _Request] = {}
-    for pk, problem_id, kind, applicant, step, step_kind, decision, reviewer in _PENDING.rows(ids):
+    for pk, problem_id, kind, applicant, step, step_kind, decision, reviewer in rows:
         request = requests.get(pk)
         if request is None:
             request = requests[pk] = _Request(pk, kind, applicant)
