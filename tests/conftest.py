@@ -96,6 +96,16 @@ def _media_root(settings):
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _close_counters():
+    """A list's counters (issues.selectors.beside) keep connections of their own: closed after
+    each test, so none outlives the test database it was opened on."""
+    yield
+    from issues.selectors.beside import close_counters
+
+    close_counters()
+
+
 def next_reminder(problem) -> dt.date | None:
     """The stored next reminder date of a problem (or problem id), read fresh."""
     problem_id = getattr(problem, "pk", problem)

@@ -275,6 +275,10 @@ CACHES = {
 # below STATS_CACHE_FROM_PROBLEMS problems they are computed on every request (cheap there).
 STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=60)
 STATS_CACHE_FROM_PROBLEMS = env.int("STATS_CACHE_FROM_PROBLEMS", default=20000)
+# On PostgreSQL a list's count runs on a second connection beside the page's reads, at most
+# this many such connections per web process, beyond one per request thread: plan
+# max_connections for both (issues.selectors.beside). 0 = every count on the request's.
+LIST_COUNT_CONNECTIONS = env.int("LIST_COUNT_CONNECTIONS", default=2)
 
 # --- Celery: the database holds all reminder state; beat only rings the bell. ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")

@@ -5,6 +5,7 @@ input to one service; the services decide who may do what, and in which state.
 """
 
 import functools
+from collections.abc import Callable
 
 from django.db import connection
 from django.shortcuts import get_object_or_404
@@ -22,11 +23,12 @@ from issues.api.problem_serializers import (
     ProblemWriteSerializer,
 )
 from issues.models import Problem
+from issues.selectors.beside import beside
 from issues.selectors.problem_filter import ProblemFilter
 from issues.selectors.problems import measure_list, problem_list
 from issues.selectors.scope import access_for, visible_page, visible_problems
 from issues.selectors.similar import similar_problems
-from issues.selectors.stats_cache import shared_list_counts
+from issues.selectors.stats_cache import shared_list_count_later
 from issues.services.problems import measure_create, measure_update, problem_create, problem_update
 from issues.services.workflow import ACTIONS, perform_action
 
@@ -62,11 +64,15 @@ class ProblemListView(ProblemViewMixin, generics.ListCreateAPIView):
         that holds every unit keeps the cheap separate COUNT (issues/pagination.py)."""
         return not access_for(self.request.user).covers_every_unit
 
-    def known_count(self, queryset) -> int | None:
-        """A scope that holds every unit: the list's length, shared a short while
+    def known_count(self, queryset) -> Callable[[], int] | None:
+        """A scope that holds every unit: what waits for the list's length, counted beside the
+        page's reads (issues.selectors.beside) and shared a short while
         (issues.selectors.stats_cache); else None."""
-        return shared_list_counts(
-            self.request.user, "problem-count", self.request.query_params, queryset.count
+        return shared_list_count_later(
+            self.request.user,
+            "problem-count",
+            self.request.query_params,
+            lambda: beside(queryset.db, queryset.all().count),
         )
 
     def rows_for_ids(self, ids):

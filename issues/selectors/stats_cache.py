@@ -14,6 +14,7 @@ the time limit only bounds what a write outside the ledger could leave behind. B
 STATS_CACHE_FROM_PROBLEMS problems (tests included) nothing is cached.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -48,19 +49,38 @@ def problems_version() -> tuple[int, int, int]:
 def cached_counts(name: str, key: Any, compute: Callable[[], Any]) -> Any:
     """compute(), shared for STATS_CACHE_SECONDS under `name` and `key` (a repr-able value
     that says everything the counts depend on besides the problems: filters, the day)."""
+    return cached_counts_later(name, key, lambda: _now(compute()))()
+
+
+def cached_counts_later(
+    name: str, key: Any, start: Callable[[], Callable[[], Any]]
+) -> Callable[[], Any]:
+    """cached_counts for counts computed beside other work: start() begins computing them
+    and returns what waits for them; so does this (the shared value, if there is one)."""
     seconds = settings.STATS_CACHE_SECONDS
     if seconds <= 0:
-        return compute()
+        return start()
     seq, newest, size = problems_version()
     if size < settings.STATS_CACHE_FROM_PROBLEMS:
-        return compute()
+        return start()
     digest = hashlib.sha256(repr((key, seq, newest)).encode()).hexdigest()
     cache_key = f"stats:{name}:{digest}"
     value = cache.get(cache_key)
-    if value is None:
-        value = compute()
+    if value is not None:
+        return _now(value)
+    wait = start()
+
+    @functools.cache  # stored once, however often it is asked
+    def shared():
+        value = wait()
         cache.set(cache_key, value, seconds)
-    return value
+        return value
+
+    return shared
+
+
+def _now(value: Any) -> Callable[[], Any]:
+    return lambda: value
 
 
 def list_filters(query) -> list:
@@ -74,6 +94,13 @@ def shared_list_counts(user, name: str, query, compute: Callable[[], Any]) -> An
     """compute() for a problem list, shared by everyone whose scope holds every unit (their
     list depends on its filters, `query`, and the day only); None for a scoped user, whose
     counts are their own and are not cached."""
+    later = shared_list_count_later(user, name, query, lambda: _now(compute()))
+    return None if later is None else later()
+
+
+def shared_list_count_later(user, name: str, query, start) -> Callable[[], Any] | None:
+    """shared_list_counts with cached_counts_later: what waits for the counts start() began
+    (or for the shared ones); None for a scoped user."""
     if not access_for(user).covers_every_unit:
         return None
-    return cached_counts(name, (list_filters(query), timezone.localdate()), compute)
+    return cached_counts_later(name, (list_filters(query), timezone.localdate()), start)

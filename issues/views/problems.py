@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET
 from issues.bounds import validate_date
 from issues.models import Batch, Category, Source, Status
 from issues.pagination import IdsFirstPaginator
+from issues.selectors.beside import beside
 from issues.selectors.problem_filter import filter_problems
 from issues.selectors.problems import problem_list, problem_rows_by_id
 from issues.selectors.scope import scope_units, visible_campaigns
 from issues.selectors.stats import bucket_counts, stats_summary
-from issues.selectors.stats_cache import shared_list_counts
+from issues.selectors.stats_cache import shared_list_count_later
 from issues.services.bulk_actions import MAX_BULK
 from issues.services.problems import lead_units_for
 from issues.services.workflow import ACTIONS, allowed_actions
@@ -116,20 +117,17 @@ def _sort_links(params):
     return {link["key"]: link for link in links}
 
 
-def _counts(user, problems, query) -> dict:
-    """The list's length and its summary's bucket counts: shared a short while for a scope
-    that holds every unit (issues.selectors.stats_cache); a scoped user's count comes with the
-    page's ids."""
-    today = timezone.localdate()
-    shared = shared_list_counts(
-        user,
-        "problems",
-        query,
-        lambda: {"count": problems.count(), "summary": bucket_counts(problems, today)},
-    )
-    if shared is None:
-        return {"today": today, "count": None, "summary": bucket_counts(problems, today)}
-    return {"today": today, **shared}
+def _counts_later(user, problems, query, today):
+    """What waits for the list's length and its summary's bucket counts, for a scope that
+    holds every unit: counted beside the page's reads (issues.selectors.beside) and shared a
+    short while (issues.selectors.stats_cache); None for a scoped user, whose count comes with
+    the page's ids."""
+    problems = problems.all()  # the counts' own copy
+
+    def counts():
+        return {"count": problems.count(), "summary": bucket_counts(problems, today)}
+
+    return shared_list_count_later(user, "problems", query, lambda: beside(problems.db, counts))
 
 
 @require_GET
@@ -139,16 +137,18 @@ def problem_index(request):
     params = request.GET.dict()
     filterset = filter_problems(request.GET, problem_list(user), request)
     problems = filterset.qs
-    counts = _counts(user, problems, request.GET)
+    today = timezone.localdate()
+    counts_later = _counts_later(user, problems, request.GET, today)
     paginator = IdsFirstPaginator(
         problems,
         PAGE_SIZE,
         rows_for_ids=problem_rows_by_id,
         # A scoped user's count comes with the page's ids: the scope union read once.
-        count_with_ids=counts["count"] is None,
-        count=counts["count"],
+        count_with_ids=counts_later is None,
+        count=(lambda: counts_later()["count"]) if counts_later else None,
     )
     page = paginator.get_page(request.GET.get("page"))
+    summary = counts_later()["summary"] if counts_later else bucket_counts(problems, today)
     rows = list(page.object_list)
     bulk_names = set()
     for problem in rows:
@@ -170,7 +170,7 @@ def problem_index(request):
             "filtered": any(v for k, v in params.items() if k not in ("page", "ordering")),
             "page": page,
             "rows": rows,
-            "summary": stats_summary(problems, counts["today"], counts=counts["summary"]),
+            "summary": stats_summary(problems, today, counts=summary),
             "sorts": _sort_links(params),
             "export_xlsx": export_paths["xlsx"] + ("?" + export_query if export_query else ""),
             "export_csv": export_paths["csv"] + ("?" + export_query if export_query else ""),
