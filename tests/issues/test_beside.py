@@ -2,6 +2,7 @@
 started before the page's reads and awaited after them; on the request's own connection inside
 a transaction, on SQLite, when switched off, or when every counter is busy."""
 
+import contextlib
 import threading
 import time
 
@@ -22,15 +23,26 @@ def backend_pid() -> int:
         return cursor.fetchone()[0]
 
 
-def waiting_on_lock() -> bool:
-    """Does another backend wait for LOCK now?"""
+def waiting_on_lock() -> int:
+    """How many other backends wait for LOCK now."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s "
             "AND NOT granted",
             [LOCK],
         )
-        return cursor.fetchone()[0] > 0
+        return cursor.fetchone()[0]
+
+
+@contextlib.contextmanager
+def holding_lock():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK])
 
 
 def blocked_until_released() -> str:
@@ -62,16 +74,11 @@ def test_inside_a_transaction_the_request_counts_for_itself():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_it_runs_on_another_connection_started_at_once():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK])
-    try:
+    with holding_lock():
         wait = beside("default", blocked_until_released)
         # Under way before anyone waits for it: its backend is queued behind the test's lock.
-        assert eventually(waiting_on_lock)
+        assert eventually(lambda: waiting_on_lock() == 1)
         assert backend_pid() > 0  # the request's own connection is free meanwhile
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK])
     assert wait() == "counted"
     assert beside("default", backend_pid)() != backend_pid()
 
@@ -80,14 +87,9 @@ def test_it_runs_on_another_connection_started_at_once():
 @pytest.mark.django_db(transaction=True)
 def test_when_every_counter_is_busy_or_none_is_allowed_the_request_counts(settings):
     settings.LIST_COUNT_CONNECTIONS = 1
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK])
-    try:
+    with holding_lock():
         busy = beside("default", blocked_until_released)
         assert beside("default", backend_pid) is backend_pid
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK])
     assert busy() == "counted"
     assert beside("default", backend_pid)() != backend_pid()  # free again
     settings.LIST_COUNT_CONNECTIONS = 0
@@ -132,11 +134,8 @@ def test_an_error_reaches_the_waiting_request_and_the_counter_goes_on(settings):
 def test_counters_serve_requests_at_once(settings):
     """Two requests' counts in flight together, each on a counter of its own."""
     settings.LIST_COUNT_CONNECTIONS = 2
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK])
-    results = []
-    try:
-        waits = []
+    waits = []
+    with holding_lock():
         threads = [
             threading.Thread(target=lambda: waits.append(beside("default", blocked_until_released)))
             for _ in range(2)
@@ -146,20 +145,7 @@ def test_counters_serve_requests_at_once(settings):
         for thread in threads:
             thread.join()
         assert all(wait is not blocked_until_released for wait in waits)
-
-        def both_waiting():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s "
-                    "AND NOT granted",
-                    [LOCK],
-                )
-                return cursor.fetchone()[0] == 2
-
-        assert eventually(both_waiting)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK])
+        assert eventually(lambda: waiting_on_lock() == 2)
     results = [wait() for wait in waits]
     assert results == ["counted", "counted"]
 
