@@ -75,7 +75,7 @@ class IdsFirstPaginator(Paginator):
             top = bottom + self.per_page
             if top + self.orphans >= self.count:
                 top = self.count
-            ids = list(self.queryset.values_list("pk", flat=True)[bottom:top])
+            ids = self._ids(bottom, top)
         # Rows are model instances or, for the API's list, JSON-ready dicts.
         by_id = {_row_id(row): row for row in self.rows_for_ids(ids)}
         number = self.validate_number(number)
@@ -88,7 +88,10 @@ class IdsFirstPaginator(Paginator):
         bottom = None if self.orphans else self._bottom(number)
         if bottom is None:
             return None
-        return list(self.queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        return self._ids(bottom, bottom + self.per_page)
+
+    def _ids(self, bottom: int, top: int) -> list:
+        return list(self.queryset.values_list("pk", flat=True)[bottom:top])
 
     def _bottom(self, number) -> int | None:
         """Where page `number` starts, for a whole number ≥ 1 whose offset PostgreSQL takes."""

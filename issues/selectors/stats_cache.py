@@ -90,17 +90,10 @@ def list_filters(query) -> list:
     return sorted((name, values) for name, values in query.lists() if name not in skip)
 
 
-def shared_list_counts(user, name: str, query, compute: Callable[[], Any]) -> Any:
-    """compute() for a problem list, shared by everyone whose scope holds every unit (their
-    list depends on its filters, `query`, and the day only); None for a scoped user, whose
-    counts are their own and are not cached."""
-    later = shared_list_count_later(user, name, query, lambda: _now(compute()))
-    return None if later is None else later()
-
-
 def shared_list_count_later(user, name: str, query, start) -> Callable[[], Any] | None:
-    """shared_list_counts with cached_counts_later: what waits for the counts start() began
-    (or for the shared ones); None for a scoped user."""
+    """cached_counts_later for a problem list: its counts shared by everyone whose scope holds
+    every unit (their list depends on its filters, `query`, and the day only); None for a
+    scoped user, whose counts are their own and are not cached."""
     if not access_for(user).covers_every_unit:
         return None
     return cached_counts_later(name, (list_filters(query), timezone.localdate()), start)
